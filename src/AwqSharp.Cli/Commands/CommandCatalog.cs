@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace AwqSharp.Cli.Commands;
+
+/// <summary>Every top-level command, in the order `awq --help` lists them (pipeline order).</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}
