@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 
 namespace AwqSharp.Quantization;
 
@@ -130,7 +129,7 @@ public static class GroupQuantizer
                     var codesOut = q[..length];
                     if (!QuantizeGroup(w, codesOut, half[..Math.Min(half.Length, length)], Clip(clipMax, row, group, shape), options, dequantize: false, path, out var p))
                         return (row, group);
-                    TensorPrimitives.ConvertTruncating(codesOut, codes.AsSpan((int)at, length));
+                    GroupKernels.NarrowToBytes(codesOut, codes.AsSpan((int)at, length));
                     scales[row * shape.Groups + group] = p.Scale;
                     zeros[row * shape.Groups + group] = (byte)p.Zero;
                 }
