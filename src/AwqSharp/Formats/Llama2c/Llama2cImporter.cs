@@ -1,0 +1,107 @@
+using AwqSharp.Formats.Safetensors;
+
+namespace AwqSharp.Formats.Llama2c;
+
+/// <summary>What <see cref="Llama2cImporter.Import"/> wrote.</summary>
+/// <param name="OutputDirectory">The model directory (absolute).</param>
+/// <param name="Config">The checkpoint's header.</param>
+/// <param name="DType">The dtype the weights were written in.</param>
+/// <param name="TensorCount">Tensors in model.safetensors.</param>
+/// <param name="MergeCount">BPE merges in tokenizer.json.</param>
+public sealed record Llama2cImportResult(string OutputDirectory, Llama2cConfig Config, SafetensorsDType DType, int TensorCount, int MergeCount);
+
+/// <summary>
+/// Converts a llama2.c checkpoint and tokenizer into a HuggingFace Llama model directory: config.json,
+/// generation_config.json, model.safetensors (HF tensor names, q/k rows permuted to HF's RoPE layout, RoPE tables
+/// dropped), tokenizer.json and tokenizer_config.json. Both inputs are fully validated before anything is written, the
+/// weights are streamed one tensor at a time, and the directory appears only when complete.
+/// </summary>
+public static class Llama2cImporter
+{
+    /// <summary>Imports <paramref name="checkpointPath"/> and <paramref name="tokenizerPath"/> into <paramref name="outputDirectory"/>.</summary>
+    /// <param name="checkpointPath">A llama2.c float32 checkpoint (legacy or version 1).</param>
+    /// <param name="tokenizerPath">A llama2.c tokenizer file with as many tokens as the checkpoint's vocab_size.</param>
+    /// <param name="outputDirectory">Must not exist, or be an empty directory.</param>
+    /// <param name="dtype">F32, F16 or BF16 (round to nearest even).</param>
+    /// <param name="progress">Told the name of each file and tensor as it is written.</param>
+    /// <param name="cancellationToken">Cancels between tensors; nothing is left behind.</param>
+    /// <exception cref="InvalidModelFileException">An input is malformed, truncated, or the two disagree.</exception>
+    /// <exception cref="UnsupportedModelException">A quantized checkpoint or a non-Llama vocabulary layout.</exception>
+    /// <exception cref="AwqException">The output directory exists and is not empty.</exception>
+    public static Llama2cImportResult Import(string checkpointPath, string tokenizerPath, string outputDirectory,
+        SafetensorsDType dtype = SafetensorsDType.F32, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        HuggingFaceLlamaConfig.TorchDType(dtype);
+        StagingDirectory.CheckTarget(outputDirectory);
+        var layout = Llama2cHeader.Read(checkpointPath);
+        var config = layout.Config;
+        var vocabulary = Llama2cVocabulary.Read(tokenizerPath);
+        if (vocabulary.Count != config.VocabSize)
+            throw new InvalidModelFileException(tokenizerPath, $"holds {vocabulary.Count} tokens but the checkpoint {checkpointPath} has vocab_size {config.VocabSize}");
+        var pieces = Llama2cTokenizerConverter.ToHuggingFacePieces(vocabulary, tokenizerPath);
+        var merges = SentencePieceMerges.Derive(pieces, vocabulary.Scores);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        using var staging = StagingDirectory.Create(outputDirectory);
+        WriteFile(staging, "config.json", progress, s => HuggingFaceLlamaConfig.WriteConfig(s, config, dtype));
+        WriteFile(staging, "generation_config.json", progress, s => HuggingFaceLlamaConfig.WriteGenerationConfig(s, config));
+        WriteFile(staging, "tokenizer.json", progress, s => Llama2cTokenizerConverter.WriteTokenizerJson(s, pieces, merges));
+        WriteFile(staging, "tokenizer_config.json", progress, s => Llama2cTokenizerConverter.WriteTokenizerConfig(s, config.SeqLen));
+
+        int tensorCount;
+        using (var reader = new Llama2cTensorReader(checkpointPath, layout))
+        {
+            var tensors = HuggingFaceTensors(reader, dtype, progress).ToList();
+            tensorCount = tensors.Count;
+            progress?.Report("model.safetensors");
+            SafetensorsWriter.Write(staging.File("model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" }, cancellationToken);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        staging.Commit();
+        return new Llama2cImportResult(staging.Target, config, dtype, tensorCount, merges.Count);
+    }
+
+    /// <summary>The HF tensors in HF's order, each read (and permuted, converted) only when the writer reaches it.</summary>
+    private static IEnumerable<SafetensorsTensor> HuggingFaceTensors(Llama2cTensorReader reader, SafetensorsDType dtype, IProgress<string>? progress)
+    {
+        var config = reader.Layout.Config;
+        SafetensorsTensor Tensor(string name, Llama2cTensor source, int layer, Func<float[], float[]>? transform = null)
+        {
+            var block = reader.Layout[source];
+            long[] shape = block.Rows == 1 ? [block.Cols] : [block.Rows, block.Cols];
+            return new SafetensorsTensor(name, dtype, shape, () =>
+            {
+                progress?.Report(name);
+                var values = reader.Read(source, layer);
+                if (transform is not null) values = transform(values);
+                return ElementConversion.FromFloat32(values, dtype);
+            });
+        }
+
+        yield return Tensor("model.embed_tokens.weight", Llama2cTensor.TokenEmbedding, 0);
+        for (int l = 0; l < config.NumLayers; l++)
+        {
+            string p = $"model.layers.{l}.";
+            yield return Tensor(p + "input_layernorm.weight", Llama2cTensor.AttentionNorm, l);
+            yield return Tensor(p + "self_attn.q_proj.weight", Llama2cTensor.Wq, l,
+                w => RopeRowPermutation.InterleavedToHalfSplit(w, config.NumHeads, config.Dim));
+            yield return Tensor(p + "self_attn.k_proj.weight", Llama2cTensor.Wk, l,
+                w => RopeRowPermutation.InterleavedToHalfSplit(w, config.NumKvHeads, config.Dim));
+            yield return Tensor(p + "self_attn.v_proj.weight", Llama2cTensor.Wv, l);
+            yield return Tensor(p + "self_attn.o_proj.weight", Llama2cTensor.Wo, l);
+            yield return Tensor(p + "post_attention_layernorm.weight", Llama2cTensor.FfnNorm, l);
+            yield return Tensor(p + "mlp.gate_proj.weight", Llama2cTensor.W1, l);
+            yield return Tensor(p + "mlp.up_proj.weight", Llama2cTensor.W3, l);
+            yield return Tensor(p + "mlp.down_proj.weight", Llama2cTensor.W2, l);
+        }
+        yield return Tensor("model.norm.weight", Llama2cTensor.FinalNorm, 0);
+        if (!config.SharedClassifier) yield return Tensor("lm_head.weight", Llama2cTensor.Classifier, 0);
+    }
+
+    private static void WriteFile(StagingDirectory staging, string name, IProgress<string>? progress, Action<Stream> write)
+    {
+        progress?.Report(name);
+        using var stream = new FileStream(staging.File(name), FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        write(stream);
+    }
+}
