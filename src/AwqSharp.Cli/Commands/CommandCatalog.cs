@@ -8,6 +8,6 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return ImportCommand.Create();
-        yield break;
+        yield return InfoCommand.Create();
     }
 }

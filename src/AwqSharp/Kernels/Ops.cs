@@ -39,4 +39,16 @@ public static class Ops
             gate[i] = g / (1f + MathF.Exp(-g)) * up[i];
         }
     }
+
+    /// <summary>HF "rotate_half" RoPE of one head vector; cos/sin have length headDim/2.</summary>
+    public static void ApplyRotaryHalf(Span<float> headVector, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    {
+        int h = headVector.Length / 2;
+        for (int i = 0; i < h; i++)
+        {
+            float a = headVector[i], b = headVector[i + h];
+            headVector[i] = a * cos[i] - b * sin[i];
+            headVector[i + h] = b * cos[i] + a * sin[i];
+        }
+    }
 }
