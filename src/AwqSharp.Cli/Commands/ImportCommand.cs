@@ -22,12 +22,14 @@ internal static class ImportCommand
         var output = new Option<string>("--out") { Description = "model directory to create (must not exist, or be empty)", Required = true };
         var dtype = new Option<string>("--dtype") { Description = "weight dtype: f32, f16 or bf16", DefaultValueFactory = _ => "f32" };
         dtype.AcceptOnlyFromAmong("f32", "f16", "bf16");
+        var json = CommonOptions.Json();
 
         var command = new Command("llama2c", "Import a llama2.c checkpoint and tokenizer (karpathy/llama2.c) as a HuggingFace Llama model");
         command.Options.Add(checkpoint);
         command.Options.Add(tokenizer);
         command.Options.Add(output);
         command.Options.Add(dtype);
+        command.Options.Add(json);
         command.SetAction((ParseResult pr, CancellationToken ct) => CliErrors.Run(() =>
         {
             var type = pr.GetValue(dtype) switch
@@ -38,9 +40,33 @@ internal static class ImportCommand
             };
             var clock = Stopwatch.StartNew();
             var result = Llama2cImporter.Import(pr.GetValue(checkpoint)!, pr.GetValue(tokenizer)!, pr.GetValue(output)!, type, cancellationToken: ct);
-            Console.WriteLine($"imported {result.Config.Describe()}");
-            Console.WriteLine($"  {result.Config.ParameterCount:N0} parameters as {HuggingFaceLlamaConfig.TorchDType(result.DType)} in {result.TensorCount} tensors, " +
-                              $"{result.Config.VocabSize} tokens, {result.MergeCount} merges, {clock.ElapsedMilliseconds} ms");
+            long ms = clock.ElapsedMilliseconds;
+            var c = result.Config;
+            if (pr.GetValue(json))
+            {
+                JsonOutput.Write(new
+                {
+                    Model = result.OutputDirectory,
+                    Format = c.Format == Llama2cFormat.Legacy ? "legacy" : "version1",
+                    HiddenSize = c.Dim,
+                    IntermediateSize = c.HiddenDim,
+                    Layers = c.NumLayers,
+                    Heads = c.NumHeads,
+                    KvHeads = c.NumKvHeads,
+                    c.VocabSize,
+                    MaxPositionEmbeddings = c.SeqLen,
+                    TieWordEmbeddings = c.SharedClassifier,
+                    Parameters = c.ParameterCount,
+                    Dtype = HuggingFaceLlamaConfig.TorchDType(result.DType),
+                    Tensors = result.TensorCount,
+                    Merges = result.MergeCount,
+                    Milliseconds = ms,
+                });
+                return Task.FromResult(0);
+            }
+            Console.WriteLine($"imported {c.Describe()}");
+            Console.WriteLine($"  {c.ParameterCount:N0} parameters as {HuggingFaceLlamaConfig.TorchDType(result.DType)} in {result.TensorCount} tensors, " +
+                              $"{c.VocabSize} tokens, {result.MergeCount} merges, {ms} ms");
             Console.WriteLine($"  -> {result.OutputDirectory}");
             return Task.FromResult(0);
         }));

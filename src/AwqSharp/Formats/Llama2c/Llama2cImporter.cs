@@ -32,7 +32,7 @@ public static class Llama2cImporter
         SafetensorsDType dtype = SafetensorsDType.F32, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         HuggingFaceLlamaConfig.TorchDType(dtype);
-        StagingDirectory.CheckTarget(outputDirectory);
+        string target = CheckTarget(outputDirectory);
         var layout = Llama2cHeader.Read(checkpointPath);
         var config = layout.Config;
         var vocabulary = Llama2cVocabulary.Read(tokenizerPath);
@@ -42,23 +42,36 @@ public static class Llama2cImporter
         var merges = SentencePieceMerges.Derive(pieces, vocabulary.Scores);
         cancellationToken.ThrowIfCancellationRequested();
 
-        using var staging = StagingDirectory.Create(outputDirectory);
-        WriteFile(staging, "config.json", progress, s => HuggingFaceLlamaConfig.WriteConfig(s, config, dtype));
-        WriteFile(staging, "generation_config.json", progress, s => HuggingFaceLlamaConfig.WriteGenerationConfig(s, config));
-        WriteFile(staging, "tokenizer.json", progress, s => Llama2cTokenizerConverter.WriteTokenizerJson(s, pieces, merges));
-        WriteFile(staging, "tokenizer_config.json", progress, s => Llama2cTokenizerConverter.WriteTokenizerConfig(s, config.SeqLen));
-
-        int tensorCount;
-        using (var reader = new Llama2cTensorReader(checkpointPath, layout))
+        int tensorCount = 0;
+        AtomicDirectory.Write(target, dir =>
         {
+            WriteFile(dir, "config.json", progress, s => HuggingFaceLlamaConfig.WriteConfig(s, config, dtype));
+            WriteFile(dir, "generation_config.json", progress, s => HuggingFaceLlamaConfig.WriteGenerationConfig(s, config));
+            WriteFile(dir, "tokenizer.json", progress, s => Llama2cTokenizerConverter.WriteTokenizerJson(s, pieces, merges));
+            WriteFile(dir, "tokenizer_config.json", progress, s => Llama2cTokenizerConverter.WriteTokenizerConfig(s, config.SeqLen));
+            using var reader = new Llama2cTensorReader(checkpointPath, layout);
             var tensors = HuggingFaceTensors(reader, dtype, progress).ToList();
             tensorCount = tensors.Count;
             progress?.Report("model.safetensors");
-            SafetensorsWriter.Write(staging.File("model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" }, cancellationToken);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-        staging.Commit();
-        return new Llama2cImportResult(staging.Target, config, dtype, tensorCount, merges.Count);
+            SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" }, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+        });
+        return new Llama2cImportResult(target, config, dtype, tensorCount, merges.Count);
+    }
+
+    /// <summary>
+    /// The output may be new or an empty directory; anything else is refused rather than replaced, so a mistyped --out
+    /// never destroys data. Checked before any input is read.
+    /// </summary>
+    private static string CheckTarget(string outputDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputDirectory));
+        if (File.Exists(full)) throw new AwqException($"{full}: output path is an existing file");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+            throw new AwqException($"{full}: output directory already exists and is not empty; remove it or choose another");
+        if (Path.GetDirectoryName(full) is null) throw new AwqException($"{full}: cannot write a model directory at a filesystem root");
+        return full;
     }
 
     /// <summary>The HF tensors in HF's order, each read (and permuted, converted) only when the writer reaches it.</summary>
@@ -98,10 +111,10 @@ public static class Llama2cImporter
         if (!config.SharedClassifier) yield return Tensor("lm_head.weight", Llama2cTensor.Classifier, 0);
     }
 
-    private static void WriteFile(StagingDirectory staging, string name, IProgress<string>? progress, Action<Stream> write)
+    private static void WriteFile(string directory, string name, IProgress<string>? progress, Action<Stream> write)
     {
         progress?.Report(name);
-        using var stream = new FileStream(staging.File(name), FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        using var stream = new FileStream(Path.Combine(directory, name), FileMode.CreateNew, FileAccess.Write, FileShare.None);
         write(stream);
     }
 }
