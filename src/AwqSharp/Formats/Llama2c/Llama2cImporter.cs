@@ -50,7 +50,7 @@ public static class Llama2cImporter
             WriteFile(dir, "tokenizer.json", progress, s => Llama2cTokenizerConverter.WriteTokenizerJson(s, pieces, merges));
             WriteFile(dir, "tokenizer_config.json", progress, s => Llama2cTokenizerConverter.WriteTokenizerConfig(s, config.SeqLen));
             using var reader = new Llama2cTensorReader(checkpointPath, layout);
-            var tensors = HuggingFaceTensors(reader, dtype, progress).ToList();
+            var tensors = Llama2cHuggingFaceTensors.Plan(reader, dtype, progress);
             tensorCount = tensors.Count;
             progress?.Report("model.safetensors");
             SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" }, cancellationToken);
@@ -72,43 +72,6 @@ public static class Llama2cImporter
             throw new AwqException($"{full}: output directory already exists and is not empty; remove it or choose another");
         if (Path.GetDirectoryName(full) is null) throw new AwqException($"{full}: cannot write a model directory at a filesystem root");
         return full;
-    }
-
-    /// <summary>The HF tensors in HF's order, each read (and permuted, converted) only when the writer reaches it.</summary>
-    private static IEnumerable<SafetensorsTensor> HuggingFaceTensors(Llama2cTensorReader reader, SafetensorsDType dtype, IProgress<string>? progress)
-    {
-        var config = reader.Layout.Config;
-        SafetensorsTensor Tensor(string name, Llama2cTensor source, int layer, Func<float[], float[]>? transform = null)
-        {
-            var block = reader.Layout[source];
-            long[] shape = block.Rows == 1 ? [block.Cols] : [block.Rows, block.Cols];
-            return new SafetensorsTensor(name, dtype, shape, () =>
-            {
-                progress?.Report(name);
-                var values = reader.Read(source, layer);
-                if (transform is not null) values = transform(values);
-                return ElementConversion.FromFloat32(values, dtype);
-            });
-        }
-
-        yield return Tensor("model.embed_tokens.weight", Llama2cTensor.TokenEmbedding, 0);
-        for (int l = 0; l < config.NumLayers; l++)
-        {
-            string p = $"model.layers.{l}.";
-            yield return Tensor(p + "input_layernorm.weight", Llama2cTensor.AttentionNorm, l);
-            yield return Tensor(p + "self_attn.q_proj.weight", Llama2cTensor.Wq, l,
-                w => RopeRowPermutation.InterleavedToHalfSplit(w, config.NumHeads, config.Dim));
-            yield return Tensor(p + "self_attn.k_proj.weight", Llama2cTensor.Wk, l,
-                w => RopeRowPermutation.InterleavedToHalfSplit(w, config.NumKvHeads, config.Dim));
-            yield return Tensor(p + "self_attn.v_proj.weight", Llama2cTensor.Wv, l);
-            yield return Tensor(p + "self_attn.o_proj.weight", Llama2cTensor.Wo, l);
-            yield return Tensor(p + "post_attention_layernorm.weight", Llama2cTensor.FfnNorm, l);
-            yield return Tensor(p + "mlp.gate_proj.weight", Llama2cTensor.W1, l);
-            yield return Tensor(p + "mlp.up_proj.weight", Llama2cTensor.W3, l);
-            yield return Tensor(p + "mlp.down_proj.weight", Llama2cTensor.W2, l);
-        }
-        yield return Tensor("model.norm.weight", Llama2cTensor.FinalNorm, 0);
-        if (!config.SharedClassifier) yield return Tensor("lm_head.weight", Llama2cTensor.Classifier, 0);
     }
 
     private static void WriteFile(string directory, string name, IProgress<string>? progress, Action<Stream> write)

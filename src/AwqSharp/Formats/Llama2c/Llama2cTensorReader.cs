@@ -23,20 +23,28 @@ internal sealed class Llama2cTensorReader : IDisposable
     public float[] Read(Llama2cTensor tensor, int layer = 0)
     {
         var block = Layout[tensor];
-        if ((uint)layer >= (uint)block.Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"{tensor} has {block.Layers} layer(s)");
         if (block.ElementsPerLayer > Array.MaxLength)
             throw new UnsupportedModelException($"{Path}: tensor {tensor} has {block.ElementsPerLayer} elements, more than one .NET array holds");
         var values = new float[block.ElementsPerLayer];
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        Read(tensor, layer, MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
+    }
+
+    /// <summary>The raw little-endian float32 bytes of one matrix into <paramref name="destination"/> (exactly its size).</summary>
+    public void Read(Llama2cTensor tensor, int layer, Span<byte> destination)
+    {
+        var block = Layout[tensor];
+        if ((uint)layer >= (uint)block.Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"{tensor} has {block.Layers} layer(s)");
+        if (destination.Length != block.ElementsPerLayer * sizeof(float))
+            throw new ArgumentException($"{tensor} needs {block.ElementsPerLayer * sizeof(float)} bytes, destination has {destination.Length}", nameof(destination));
         long offset = block.OffsetOf(layer);
-        while (!bytes.IsEmpty)
+        while (!destination.IsEmpty)
         {
-            int n = RandomAccess.Read(_handle, bytes, offset);
+            int n = RandomAccess.Read(_handle, destination, offset);
             if (n == 0) throw new InvalidModelFileException(Path, $"unexpected end of file reading {tensor} at byte {offset} (file changed while reading?)");
-            bytes = bytes[n..];
+            destination = destination[n..];
             offset += n;
         }
-        return values;
     }
 
     public void Dispose() => _handle.Dispose();
