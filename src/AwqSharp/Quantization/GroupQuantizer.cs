@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 
 namespace AwqSharp.Quantization;
 
@@ -57,6 +56,26 @@ public static class GroupQuantizer
     public static void FakeQuantize(ReadOnlySpan<float> source, Span<float> destination, int outFeatures, int inFeatures,
         QuantizationOptions options, ReadOnlySpan<float> clipMax = default) =>
         FakeQuantize(source, destination, outFeatures, inFeatures, options, clipMax, GroupKernels.Best, maxDegreeOfParallelism: -1);
+
+    /// <summary>
+    /// The absolute maximum of every group, <c>[outFeatures, groups]</c>: the unclipped bound from which AWQ's clip
+    /// search shrinks (<c>org_max_val</c>), in the layout <c>clipMax</c> takes.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad options or shape, or a non-finite weight.</exception>
+    public static float[] GroupAbsMax(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, QuantizationOptions options)
+    {
+        var shape = Shape.Validate(weight.Length, outFeatures, inFeatures, options, default, nameof(weight));
+        var result = new float[(long)outFeatures * shape.Groups];
+        for (int row = 0; row < outFeatures; row++)
+            for (int group = 0; group < shape.Groups; group++)
+            {
+                int start = group * shape.GroupSize, length = Math.Min(shape.GroupSize, inFeatures - start);
+                if (!GroupKernels.MinMax(weight.Slice(row * inFeatures + start, length), out float min, out float max, GroupKernels.Best))
+                    throw new ArgumentException($"weight row {row}, group {group} contains a NaN or infinity", nameof(weight));
+                result[row * shape.Groups + group] = Math.Max(max, -min);
+            }
+        return result;
+    }
 
     // ------------------------------------------------------------------------------------------------------------
     // Implementation (internal overloads let tests force the SIMD path and the thread count)
@@ -130,7 +149,7 @@ public static class GroupQuantizer
                     var codesOut = q[..length];
                     if (!QuantizeGroup(w, codesOut, half[..Math.Min(half.Length, length)], Clip(clipMax, row, group, shape), options, dequantize: false, path, out var p))
                         return (row, group);
-                    TensorPrimitives.ConvertTruncating(codesOut, codes.AsSpan((int)at, length));
+                    GroupKernels.NarrowToBytes(codesOut, codes.AsSpan((int)at, length));
                     scales[row * shape.Groups + group] = p.Scale;
                     zeros[row * shape.Groups + group] = (byte)p.Zero;
                 }
@@ -220,7 +239,7 @@ public static class GroupQuantizer
             if (weightLength != outFeatures * inFeatures)
                 throw new ArgumentException($"{weightName} has {weightLength} elements, expected {outFeatures}x{inFeatures}", weightName);
             int g = options.EffectiveGroupSize(inFeatures);
-            int groups = (inFeatures + g - 1) / g;
+            int groups = options.GroupCount(inFeatures);
             if (!clipMax.IsEmpty)
             {
                 if (clipMax.Length != outFeatures * groups)

@@ -46,4 +46,11 @@ public sealed record QuantizationOptions(int Bits = 4, int GroupSize = 128, bool
         if (inFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(inFeatures), $"inFeatures must be positive, got {inFeatures}");
         return GroupSize == PerChannel ? inFeatures : Math.Min(GroupSize, inFeatures);
     }
+
+    /// <summary>Groups per output row for <paramref name="inFeatures"/> inputs (the last one may be ragged): the column count of scales, zeros and clip bounds.</summary>
+    public int GroupCount(int inFeatures)
+    {
+        int g = EffectiveGroupSize(inFeatures);
+        return (inFeatures + g - 1) / g;
+    }
 }

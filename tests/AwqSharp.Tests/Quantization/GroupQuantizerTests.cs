@@ -191,6 +191,23 @@ public class GroupQuantizerTests
     }
 
     [Fact]
+    public void GroupAbsMax_gives_the_unclipped_bound_that_leaves_quantization_unchanged()
+    {
+        const int rows = 5, cols = 172;   // ragged with group 32
+        var w = TestWeights.Random(rows, cols, seed: 8);
+        var options = new QuantizationOptions(3, 32);
+        var absMax = GroupQuantizer.GroupAbsMax(w, rows, cols, options);
+        Assert.Equal(rows * options.GroupCount(cols), absMax.Length);
+        for (int o = 0; o < rows; o++)
+            for (int g = 0; g < 6; g++)
+                Assert.Equal(w.Skip(o * cols + g * 32).Take(Math.Min(32, cols - g * 32)).Max(Math.Abs), absMax[o * 6 + g]);
+        Assert.Equal(GroupQuantizer.Quantize(w, rows, cols, options).Codes, GroupQuantizer.Quantize(w, rows, cols, options, absMax).Codes);
+        // Shrinking the bound (AWQ's clip grid) changes the result.
+        var shrunk = absMax.Select(m => m * 0.55f).ToArray();
+        Assert.NotEqual(GroupQuantizer.Quantize(w, rows, cols, options).Codes, GroupQuantizer.Quantize(w, rows, cols, options, shrunk).Codes);
+    }
+
+    [Fact]
     public void Bad_shapes_and_clip_bounds_are_rejected()
     {
         var w = new float[12];

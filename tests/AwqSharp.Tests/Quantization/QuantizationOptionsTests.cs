@@ -38,8 +38,12 @@ public class QuantizationOptionsTests
     [InlineData(128, 64, 64)]       // larger than the row: per-channel
     [InlineData(-1, 172, 172)]      // explicit per-channel
     [InlineData(32, 172, 32)]       // ragged last group (172 = 5*32 + 12)
-    public void Effective_group_size(int groupSize, int inFeatures, int expected) =>
-        Assert.Equal(expected, new QuantizationOptions(GroupSize: groupSize).EffectiveGroupSize(inFeatures));
+    public void Effective_group_size(int groupSize, int inFeatures, int expected)
+    {
+        var o = new QuantizationOptions(GroupSize: groupSize);
+        Assert.Equal(expected, o.EffectiveGroupSize(inFeatures));
+        Assert.Equal((inFeatures + expected - 1) / expected, o.GroupCount(inFeatures));
+    }
 
     [Fact]
     public void Defaults_are_awq_defaults()
