@@ -32,19 +32,15 @@ internal static class GptqTestData
         return (w, x);
     }
 
-    /// <summary>Mean squared error of the layer output <c>x · (a - b)ᵀ</c> over the tokens, in float64.</summary>
+    /// <summary>Mean squared error of the layer output difference <c>x · (a - b)ᵀ</c> over the tokens (the product in float32 GEMM, the sum in float64).</summary>
     public static double OutputMse(float[] x, int tokens, float[] a, float[] b, int rows, int cols)
     {
+        var diff = new float[rows * cols];
+        for (int i = 0; i < diff.Length; i++) diff[i] = a[i] - b[i];
+        var y = new float[tokens * rows];
+        AwqSharp.Kernels.MatMul.MultiplyTransposed(x, diff, y, tokens, cols, rows);
         double sum = 0;
-        var diff = new double[rows * cols];
-        for (int i = 0; i < diff.Length; i++) diff[i] = (double)a[i] - b[i];
-        for (int t = 0; t < tokens; t++)
-            for (int o = 0; o < rows; o++)
-            {
-                double y = 0;
-                for (int i = 0; i < cols; i++) y += x[t * cols + i] * diff[o * cols + i];
-                sum += y * y;
-            }
+        foreach (float v in y) sum += (double)v * v;
         return sum / ((double)tokens * rows);
     }
 }
