@@ -41,7 +41,7 @@ internal static class QuantizeCommand
         format.AcceptOnlyFromAmong("auto", "autoawq", "awqsharp");
         var seed = new Option<int>("--seed") { Description = "seed (the algorithms are deterministic; kept for reproducible sampling of calibration data)", DefaultValueFactory = _ => 0 };
         var json = CommonOptions.Json();
-        var command = new Command("quantize", "quantize a model's linear layers group-wise (AWQ or RTN) and save a quantized checkpoint")
+        var command = new Command("quantize", "quantize a model's linear layers group-wise (AWQ, RTN, GPTQ or AWQ+GPTQ) and save a quantized checkpoint")
         {
             model, output, method, bits, groupSize, zeroPoint, calib, samples, seqLen, noClip, actOrder, staticGroups, damp, blockSize, format, seed, json,
         };

@@ -20,7 +20,14 @@ public static class GptqQuantizer
     /// Quantizes <paramref name="weight"/> (<c>[outFeatures, inFeatures]</c>, row-major) against <paramref name="hessian"/>
     /// (<c>[inFeatures, inFeatures]</c>, e.g. from <see cref="HessianAccumulator.ToHessian"/>).
     /// </summary>
+    /// <param name="weight">The float32 weight, <c>[outFeatures, inFeatures]</c> row-major (nn.Linear orientation).</param>
+    /// <param name="outFeatures">Output features (rows).</param>
+    /// <param name="inFeatures">Input features (columns; groups and the sweep run along them).</param>
+    /// <param name="hessian"><c>2/n Σ x xᵀ</c> of the layer's calibration inputs, <c>[inFeatures, inFeatures]</c>.</param>
+    /// <param name="options">Bits, group size (-1 per-channel, ragged last groups allowed), zero point (false: symmetric). Float32 precision only.</param>
+    /// <param name="gptq">Damping, block size, act-order, static groups; null for the reference defaults.</param>
     /// <param name="name">Names the layer in error messages.</param>
+    /// <param name="cancellationToken">Checked between row tiles.</param>
     /// <exception cref="ArgumentException">Bad options or shapes, or a non-finite weight or Hessian entry.</exception>
     /// <exception cref="AwqException">The Hessian cannot be factorized at any damping below 1.</exception>
     public static GptqResult Quantize(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, ReadOnlySpan<double> hessian,
