@@ -51,6 +51,20 @@ internal static unsafe class GptqSweep
         var diag = DiagonalBlocks(p.Factor, p.BlockSize, out var offsets);
         int tileRows = 2 * LaneCount(path);
         int tiles = (p.Rows + tileRows - 1) / tileRows;
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            RunTiles(p, path, degree, diag, offsets, tileRows, tiles, cancellationToken);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException))
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    private static void RunTiles(SweepProblem p, SimdPath path, int degree, float[] diag, int[] offsets, int tileRows, int tiles,
+        CancellationToken cancellationToken)
+    {
         Kernels.Parallelism.For(tiles, Kernels.Parallelism.Resolve(degree),
             () => new Scratch(p, tileRows),
             (t, scratch) =>
