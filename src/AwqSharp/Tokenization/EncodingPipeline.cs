@@ -91,6 +91,16 @@ internal sealed class EncodingPipeline
         }
     }
 
+    /// <summary>The pre-tokens of <paramref name="text"/> (taken as one normalized segment at the start of the input), in the model's alphabet.</summary>
+    internal List<string> PreTokens(string text)
+    {
+        var pieces = new List<Piece>();
+        var input = new Piece(text, 0, text.Length, AtOrigin: true, ByteLevel: false);
+        if (_preTokenizer is null) pieces.Add(input);
+        else _preTokenizer.Process(input, new ListSink(pieces));
+        return pieces.Select(p => p.Materialize().Span.ToString()).ToList();
+    }
+
     private void PreTokenize(in Piece piece, ModelSink sink)
     {
         if (piece.Length == 0) return;

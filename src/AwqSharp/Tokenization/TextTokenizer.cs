@@ -143,6 +143,8 @@ public sealed class TextTokenizer
 
     internal BpeModel Model => _model;
 
+    internal EncodingPipeline Encoding => _encoder;
+
     /// <summary>
     /// Token ids of <paramref name="text"/>, exactly as HuggingFace's <c>encode(text, add_special_tokens)</c>.
     /// Special-token strings written in the text (e.g. "&lt;s&gt;", "&lt;|im_start|&gt;") are matched as tokens.

@@ -106,6 +106,9 @@ internal sealed class BpeModel
     public int? MergeRank(int left, int right) =>
         _merges.TryGetValue(BpeMerger.PairKey(left, right), out long v) ? (int)(v >> 32) : null;
 
+    /// <summary>The merge table: <see cref="BpeMerger.PairKey"/> to <see cref="BpeMerger.MergeValue"/>.</summary>
+    internal IReadOnlyDictionary<long, long> Merges => _merges;
+
     /// <summary>
     /// Appends the ids of one pre-token. With <paramref name="byteLevel"/>, <paramref name="piece"/> is raw text
     /// that is first mapped to GPT-2's byte alphabet (UTF-8 bytes); otherwise it is already in the model's alphabet.
