@@ -12,7 +12,7 @@ namespace AwqSharp.Tests.Tokenization;
 public class BpeMergeTests
 {
     /// <summary>The definition, quadratic: find the best pair, merge it, repeat.</summary>
-    private static int[] NaiveMerge(int[] symbols, IReadOnlyDictionary<long, long> merges)
+    private static int[] NaiveMerge(int[] symbols, MergeTable merges)
     {
         var s = symbols.ToList();
         while (true)
@@ -41,7 +41,7 @@ public class BpeMergeTests
         {
             int[] symbols = System.Text.Encoding.UTF8.GetBytes(s).Select(b => byteIds[b]).ToArray();
             int[] heap = (int[])symbols.Clone();
-            int n = BpeMerger.MergeAll(heap, (Dictionary<long, long>)model.Merges);
+            int n = BpeMerger.MergeAll(heap, model.Merges);
             Assert.Equal(NaiveMerge(symbols, model.Merges), heap[..n]);
         }, iter: 500);
     }
@@ -50,7 +50,8 @@ public class BpeMergeTests
     public void TiesGoToTheLeftmostPair()
     {
         // a=1, aa=2; "aaa" -> "aa" "a" (leftmost pair first), "aaaa" -> "aa" "aa".
-        var merges = new Dictionary<long, long> { [BpeMerger.PairKey(1, 1)] = BpeMerger.MergeValue(0, 2) };
+        var merges = new MergeTable(1);
+        merges.Set(BpeMerger.PairKey(1, 1), BpeMerger.MergeValue(0, 2));
         int[] three = [1, 1, 1];
         Assert.Equal(2, BpeMerger.MergeAll(three, merges));
         Assert.Equal([2, 1], three[..2]);
@@ -84,5 +85,31 @@ public class BpeMergeTests
             string normalized = (s[0] is ' ' or '\u2581' ? "" : "\u2581") + s.Replace(' ', '\u2581');
             Assert.Equal(t.Model.EncodeWord(normalized), t.Encode(s, addSpecialTokens: false));
         }, iter: 500);
+    }
+}
+
+/// <summary>The merge hash table behaves as a dictionary, through growth and replacement.</summary>
+public class MergeTableTests
+{
+    [Fact]
+    public void BehavesAsADictionary()
+    {
+        var table = new MergeTable(4);
+        var reference = new Dictionary<long, long>();
+        var rng = new Random(7);
+        for (int i = 0; i < 20000; i++)
+        {
+            long key = BpeMerger.PairKey(rng.Next(0, 300), rng.Next(0, 300));
+            long value = rng.NextInt64(0, long.MaxValue);
+            table.Set(key, value);
+            reference[key] = value;
+        }
+        Assert.Equal(reference.Count, table.Count);
+        foreach (var (key, value) in reference)
+        {
+            Assert.True(table.TryGetValue(key, out long got));
+            Assert.Equal(value, got);
+        }
+        Assert.False(table.TryGetValue(BpeMerger.PairKey(301, 5), out _));
     }
 }

@@ -30,7 +30,7 @@ internal sealed class BpeModel
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabLookup;
     private readonly string?[] _idToToken;
-    private readonly Dictionary<long, long> _merges;
+    private readonly MergeTable _merges;
     private readonly int _unkId;
     private readonly bool _fuseUnk;
     private readonly bool _byteFallback;
@@ -107,7 +107,7 @@ internal sealed class BpeModel
         _merges.TryGetValue(BpeMerger.PairKey(left, right), out long v) ? (int)(v >> 32) : null;
 
     /// <summary>The merge table: <see cref="BpeMerger.PairKey"/> to <see cref="BpeMerger.MergeValue"/>.</summary>
-    internal IReadOnlyDictionary<long, long> Merges => _merges;
+    internal MergeTable Merges => _merges;
 
     /// <summary>
     /// Appends the ids of one pre-token. With <paramref name="byteLevel"/>, <paramref name="piece"/> is raw text
@@ -240,9 +240,9 @@ internal sealed class BpeModel
         return n;
     }
 
-    private Dictionary<long, long> BuildMerges(IReadOnlyList<(string Left, string Right)> merges, string source, string field)
+    private MergeTable BuildMerges(IReadOnlyList<(string Left, string Right)> merges, string source, string field)
     {
-        var table = new Dictionary<long, long>(merges.Count);
+        var table = new MergeTable(merges.Count);
         char[] buffer = new char[64];
         for (int rank = 0; rank < merges.Count; rank++)
         {
@@ -258,7 +258,7 @@ internal sealed class BpeModel
             right.AsSpan(skip).CopyTo(buffer.AsSpan(left.Length));
             if (!_vocabLookup.TryGetValue(buffer.AsSpan(0, length), out int newId))
                 throw new InvalidModelFileException(source, $"{field}.merges[{rank}] ({Quote(left)} {Quote(right)}): merged token {Quote(new string(buffer, 0, length))} is not in {field}.vocab");
-            table[BpeMerger.PairKey(leftId, rightId)] = BpeMerger.MergeValue(rank, newId);
+            table.Set(BpeMerger.PairKey(leftId, rightId), BpeMerger.MergeValue(rank, newId));
         }
         return table;
     }
