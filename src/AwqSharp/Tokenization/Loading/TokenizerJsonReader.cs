@@ -116,7 +116,7 @@ internal static class TokenizerJsonReader
     private static List<AddedToken> ReadAddedTokens(JsonFields f, JsonElement tokens, BpeModel model)
     {
         f.Array(tokens, "added_tokens");
-        var result = new List<AddedToken>();
+        var read = new List<AddedToken>();
         int i = 0;
         foreach (var t in tokens.EnumerateArray())
         {
@@ -125,11 +125,12 @@ internal static class TokenizerJsonReader
             string content = f.String(f.Required(t, "content", field), $"{field}.content");
             int id = f.Int(f.Required(t, "id", field), $"{field}.id");
             if (id < 0) throw f.Error($"{field}.id", $"negative id {id}");
-            // HuggingFace gives a token that is in the model vocabulary the vocabulary's id.
-            if (model.TokenToId(content) is { } vocabId) id = vocabId;
-            result.Add(ReadAddedTokenFlags(f, t, field, id, content, defaultSpecial: false));
+            read.Add(ReadAddedTokenFlags(f, t, field, id, content, defaultSpecial: false));
         }
-        return result;
+        // HuggingFace re-assigns the ids (vocabulary id, else the next free one); they agree with the file's in practice.
+        var vocabulary = new AddedVocabulary(model);
+        vocabulary.Add(read);
+        return [.. vocabulary.Tokens];
     }
 
     /// <summary>An added token's flags (tokenizer.json added_tokens entry or tokenizer_config AddedToken object).</summary>
