@@ -109,43 +109,64 @@ internal sealed class BpeModel
     /// <summary>The merge table: <see cref="BpeMerger.PairKey"/> to <see cref="BpeMerger.MergeValue"/>.</summary>
     internal MergeTable Merges => _merges;
 
-    /// <summary>
-    /// Appends the ids of one pre-token. With <paramref name="byteLevel"/>, <paramref name="piece"/> is raw text
-    /// that is first mapped to GPT-2's byte alphabet (UTF-8 bytes); otherwise it is already in the model's alphabet.
-    /// </summary>
-    public void Encode(ReadOnlySpan<char> piece, bool byteLevel, List<int> output)
+    /// <summary>Per-call access to the calling thread's word caches.</summary>
+    public Session StartSession(IdBuffer output) => new(this, output);
+
+    /// <summary>Encodes pre-tokens into one output with the calling thread's caches (one encode call, one thread).</summary>
+    public readonly struct Session
     {
-        if (piece.IsEmpty) return;
-        if (byteLevel)
+        private readonly BpeModel _model;
+        private readonly WordCache.Store _plain;
+        private readonly WordCache.Store _byteLevel;
+
+        public Session(BpeModel model, IdBuffer output)
         {
-            if (_byteLevelCache.TryGet(piece, out int[] cached)) { output.AddRange(cached); return; }
-            int[] ids = EncodeByteLevelWord(piece);
-            _byteLevelCache.Add(piece, ids);
-            output.AddRange(ids);
-            return;
+            _model = model;
+            _plain = model._plainCache.ForCurrentThread();
+            _byteLevel = model._byteLevelCache.ForCurrentThread();
+            Output = output;
         }
 
-        if (!_splitAtMetaspace) { EncodePlainCached(piece, output); return; }
+        public IdBuffer Output { get; }
 
-        // A chunk starts at each U+2581 that follows another character than U+2581.
-        int start = 0;
-        for (int i = 1; i < piece.Length; i++)
+        /// <summary>
+        /// Appends the ids of one pre-token. With <paramref name="byteLevel"/>, <paramref name="piece"/> is raw text
+        /// that is first mapped to GPT-2's byte alphabet (UTF-8 bytes); otherwise it is already in the model's alphabet.
+        /// </summary>
+        public void Encode(ReadOnlySpan<char> piece, bool byteLevel)
         {
-            if (piece[i] == MetaspaceChar && piece[i - 1] != MetaspaceChar)
+            if (piece.IsEmpty) return;
+            if (byteLevel)
             {
-                EncodePlainCached(piece[start..i], output);
-                start = i;
+                if (_byteLevel.TryGet(piece, out int[] cached)) { Output.AddRange(cached); return; }
+                int[] ids = _model.EncodeByteLevelWord(piece);
+                _byteLevel.Add(piece, ids);
+                Output.AddRange(ids);
+                return;
             }
-        }
-        EncodePlainCached(piece[start..], output);
-    }
 
-    private void EncodePlainCached(ReadOnlySpan<char> word, List<int> output)
-    {
-        if (_plainCache.TryGet(word, out int[] cached)) { output.AddRange(cached); return; }
-        int[] ids = EncodeWord(word);
-        _plainCache.Add(word, ids);
-        output.AddRange(ids);
+            if (!_model._splitAtMetaspace) { EncodePlain(piece); return; }
+
+            // A chunk starts at each U+2581 that follows another character than U+2581.
+            int start = 0;
+            for (int i = 1; i < piece.Length; i++)
+            {
+                if (piece[i] == MetaspaceChar && piece[i - 1] != MetaspaceChar)
+                {
+                    EncodePlain(piece[start..i]);
+                    start = i;
+                }
+            }
+            EncodePlain(piece[start..]);
+        }
+
+        private void EncodePlain(ReadOnlySpan<char> word)
+        {
+            if (_plain.TryGet(word, out int[] cached)) { Output.AddRange(cached); return; }
+            int[] ids = _model.EncodeWord(word);
+            _plain.Add(word, ids);
+            Output.AddRange(ids);
+        }
     }
 
     private int[] EncodeByteLevelWord(ReadOnlySpan<char> raw)
