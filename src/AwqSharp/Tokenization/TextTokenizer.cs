@@ -143,7 +143,7 @@ public sealed class TextTokenizer
 
     internal BpeModel Model => _model;
 
-    internal EncodingPipeline Encoding => _encoder;
+    internal EncodingPipeline Encoder => _encoder;
 
     /// <summary>
     /// Token ids of <paramref name="text"/>, exactly as HuggingFace's <c>encode(text, add_special_tokens)</c>.

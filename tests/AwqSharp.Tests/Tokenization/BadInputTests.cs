@@ -130,6 +130,15 @@ public class BadInputTests
     }
 
     [Fact]
+    public void AbsurdVocabularyIdIsReported()
+    {
+        var json = TinyTokenizerJson.Create();
+        json["model"]!["vocab"]!["abc"] = 2_000_000_000;
+        var ex = Assert.IsType<InvalidModelFileException>(LoadJson(json, out _));
+        Assert.Contains("model.vocab: id 2000000000 is too large", ex.Message);
+    }
+
+    [Fact]
     public void UnknownTokenMissingFromVocabularyIsReported()
     {
         var json = TinyTokenizerJson.Create();

@@ -13,6 +13,6 @@ public class PreTokenizationKnownAnswerTests
     public void PreTokensMatchHuggingFace(string tokenizer, int index)
     {
         var c = PreTokenizationCases.All[index];
-        Assert.Equal(c.PreTokens, SharedTokenizers.Get(tokenizer).Encoding.PreTokens(c.Input));
+        Assert.Equal(c.PreTokens, SharedTokenizers.Get(tokenizer).Encoder.PreTokens(c.Input));
     }
 }

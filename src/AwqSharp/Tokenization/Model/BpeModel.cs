@@ -27,6 +27,9 @@ internal sealed class BpeModel
     /// <summary>SentencePiece's word-boundary mark.</summary>
     public const char MetaspaceChar = '\u2581';
 
+    /// <summary>Bound on vocabulary ids (the id-to-token table is dense): far above any real vocabulary.</summary>
+    public const int MaxId = 1 << 24;
+
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabLookup;
     private readonly string?[] _idToToken;
@@ -61,6 +64,7 @@ internal sealed class BpeModel
             if (id < 0) throw new InvalidModelFileException(source, $"{field}.vocab: token {Quote(token)} has a negative id {id}");
             maxId = Math.Max(maxId, id);
         }
+        if (maxId >= MaxId) throw new InvalidModelFileException(source, $"{field}.vocab: id {maxId} is too large (ids must be below {MaxId})");
         _idToToken = new string?[maxId + 1];
         foreach (var (token, id) in _vocab) _idToToken[id] = token;
 
@@ -301,5 +305,5 @@ internal sealed class BpeModel
         return true;
     }
 
-    internal static string Quote(string s) => "'" + s + "'";
+    private static string Quote(string s) => "'" + s + "'";
 }
