@@ -43,9 +43,9 @@ internal static partial class Filters
                 args.Bind(name, [], 0);
                 return value switch
                 {
-                    long l => l == long.MinValue ? throw Error("integer overflow") : Math.Abs(l),
-                    double d => Math.Abs(d),
-                    bool b => b ? 1L : 0L,
+                    long l => l == long.MinValue ? throw Error("integer overflow") : (object)Math.Abs(l),
+                    double d => (object)Math.Abs(d),
+                    bool b => (object)(b ? 1L : 0L),
                     Undefined u => throw u.Error(),
                     _ => throw Error($"bad operand type for abs(): '{PyFormat.TypeName(value)}'"),
                 };

@@ -241,9 +241,9 @@ internal static class PyOps
 
     public static object? Negate(object? v) => v switch
     {
-        long l => l == long.MinValue ? throw new TemplateException(TemplateErrorKind.Runtime, "integer overflow") : -l,
-        double d => -d,
-        bool b => b ? -1L : 0L,
+        long l => l == long.MinValue ? throw new TemplateException(TemplateErrorKind.Runtime, "integer overflow") : (object)(-l),
+        double d => (object)(-d),
+        bool b => (object)(b ? -1L : 0L),
         Undefined u => throw u.Error(),
         _ => throw TypeError($"bad operand type for unary -: '{PyFormat.TypeName(v)}'"),
     };
@@ -251,7 +251,7 @@ internal static class PyOps
     public static object? Plus(object? v) => v switch
     {
         long or double => v,
-        bool b => b ? 1L : 0L,
+        bool b => (object)(b ? 1L : 0L),
         Undefined u => throw u.Error(),
         _ => throw TypeError($"bad operand type for unary +: '{PyFormat.TypeName(v)}'"),
     };

@@ -28,7 +28,7 @@ internal static class ValueConverter
             case decimal m: return (double)m;
             case char c: return c.ToString();
             case Enum e: return e.ToString();
-            case PyDict or PyTuple or List<object?> or Namespace or ICallable: return value;
+            case PyDict or PyTuple or Namespace or ICallable: return value;
             case ChatMessage message: return FromMessage(message, path, depth);
             case JsonElement element: return FromJson(element, path, depth);
             case JsonNode node: return FromJson(JsonSerializer.SerializeToElement(node), path, depth);
