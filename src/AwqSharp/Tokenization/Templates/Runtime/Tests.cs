@@ -65,6 +65,8 @@ internal static class Tests
                 {
                     (null, null) => true,
                     (bool a, bool b) => a == b,
+                    (long a, long b) => a == b && a is >= -5 and <= 256, // CPython caches small ints
+
                     _ => ReferenceEquals(value, other),
                 };
             }
