@@ -23,13 +23,17 @@ internal static partial class Filters
 
     public static bool Exists(string name) => Supported.Contains(name);
 
-    /// <summary>Rejects an unknown or unsupported filter at parse time, as Jinja does when compiling.</summary>
-    public static void EnsureKnown(string name, int? line)
+    /// <summary>A filter Jinja has (whether or not this interpreter implements it).</summary>
+    public static bool IsJinjaFilter(string name) => Supported.Contains(name) || Unsupported.Contains(name);
+
+    /// <summary>The error for a filter that cannot be applied: unknown to Jinja, or a Jinja filter left out here.</summary>
+    public static TemplateException Unavailable(string name, int? line = null) => Unsupported.Contains(name)
+        ? new TemplateException(TemplateErrorKind.Syntax, $"the Jinja filter '{name}' is not supported by this chat-template interpreter", line)
+        : new TemplateException(TemplateErrorKind.Syntax, $"no filter named '{name}'", line);
+
+    private static void EnsureKnown(string name)
     {
-        if (Supported.Contains(name)) return;
-        if (Unsupported.Contains(name))
-            throw new TemplateException(TemplateErrorKind.Syntax, $"the Jinja filter '{name}' is not supported by this chat-template interpreter", line);
-        throw new TemplateException(TemplateErrorKind.Syntax, $"no filter named '{name}'", line);
+        if (!Supported.Contains(name)) throw Unavailable(name);
     }
 
     private static TemplateException Error(string message) => new(TemplateErrorKind.Runtime, message);
@@ -253,7 +257,7 @@ internal static partial class Filters
                 args.Bind(name, [], 0);
                 return (long)WordRegex().Count(PyFormat.Str(value));
             default:
-                throw new TemplateException(TemplateErrorKind.Syntax, $"no filter named '{name}'");
+                throw Unavailable(name);
         }
     }
 
@@ -326,7 +330,7 @@ internal static partial class Filters
         {
             if (args.Positional.Count == 0) throw Error("map requires a filter argument");
             var filter = args.Positional[0] as string ?? throw Error("map: the filter name must be a string");
-            EnsureKnown(filter, null);
+            EnsureKnown(filter);
             var rest = new Arguments(args.Positional.Skip(1).ToList(), args.Keywords);
             func = item => Apply(interp, filter, item, rest);
         }
@@ -350,7 +354,7 @@ internal static partial class Filters
         if (args.Positional.Count > offset)
         {
             var testName = args.Positional[offset] as string ?? throw Error("the test name must be a string");
-            Tests.EnsureKnown(testName, null);
+            if (!Tests.Exists(testName)) throw Tests.Unknown(testName);
             var rest = new Arguments(args.Positional.Skip(offset + 1).ToList(), args.Keywords);
             test = item => Tests.Apply(interp, testName, item, rest);
         }

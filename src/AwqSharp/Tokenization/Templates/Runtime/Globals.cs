@@ -49,9 +49,7 @@ internal static class Globals
         double count = step > 0 ? Math.Ceiling(((double)stop - start) / step) : Math.Ceiling(((double)start - stop) / -(double)step);
         if (count > interp.Limits.MaxRange)
             throw new TemplateException(TemplateErrorKind.Limit, $"Range too big. The sandbox blocks ranges larger than MAX_RANGE ({interp.Limits.MaxRange}).");
-        var list = new List<object?>();
-        for (long i = 0; i < count; i++) list.Add(start + i * step);
-        return list;
+        return new PyRange(start, stop, step);
     }
 
     private static PyDict MakeDict(string function, Arguments args)

@@ -225,6 +225,9 @@ internal sealed partial class Interpreter
                 break;
             case Namespace or LoopContext when key is string attr:
                 return GetAttribute(target, attr);
+            case PyRange r when PyOps.TryIndex(key, out long ri):
+                if (ri < 0) ri += r.Count;
+                return ri >= 0 && ri < r.Count ? r.ItemAt(ri) : Undefined.Element(r, key);
         }
         if (key is string name && target is not PyDict && Methods.Method(target, name) is { } m) return m;
         if (key is string dictName && target is PyDict dict && Methods.DictMethod(dict, dictName) is { } dm) return dm;
@@ -256,6 +259,8 @@ internal sealed partial class Interpreter
                 return PySlice.Apply(list.ToArray(), start, stop, step).ToList();
             case PyTuple t:
                 return new PyTuple(PySlice.Apply(t.Items, start, stop, step));
+            case PyRange:
+                throw new TemplateException(TemplateErrorKind.Syntax, "slicing a range is not supported by this chat-template interpreter");
             default:
                 return new Undefined($"{(target is null ? "None" : PyFormat.TypeDescription(target))} has no element slice({start?.ToString() ?? "None"}, {stop?.ToString() ?? "None"}, {step?.ToString() ?? "None"})");
         }

@@ -23,6 +23,7 @@ internal static class PyFormat
         LoopContext => "LoopContext",
         DictView v => "dict_" + v.Kind,
         PyGenerator => "generator",
+        PyRange => "range",
         Macro => "Macro",
         ICallable => "function",
         _ => value.GetType().Name,
@@ -81,6 +82,14 @@ internal static class PyFormat
                 sb.Append("dict_").Append(view.Kind).Append("([");
                 AppendItems(sb, view.Items, depth);
                 sb.Append("])");
+                break;
+            case PyRange r:
+                sb.Append("range(").Append(r.Start).Append(", ").Append(r.Stop);
+                if (r.Step != 1) sb.Append(", ").Append(r.Step);
+                sb.Append(')');
+                break;
+            case LoopContext loop:
+                sb.Append("<LoopContext ").Append(loop.Index0 + 1).Append('/').Append(loop.Items.Count).Append('>');
                 break;
             case Namespace ns:
                 sb.Append("<Namespace ");

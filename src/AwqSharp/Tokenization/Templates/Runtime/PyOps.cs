@@ -19,6 +19,7 @@ internal static class PyOps
         PyTuple t => t.Count > 0,
         PyDict d => d.Count > 0,
         DictView v => v.Items.Count > 0,
+        PyRange r => r.Count > 0,
         _ => true,
     };
 
@@ -52,6 +53,7 @@ internal static class PyOps
             case Undefined: return b is Undefined;
             case List<object?> la: return b is List<object?> lb && SequenceEqual(la, lb, depth);
             case PyTuple ta: return b is PyTuple tb && SequenceEqual(ta, tb, depth);
+            case PyRange ra: return b is PyRange rb && SequenceEqual(ra.ToList(), rb.ToList(), depth);
             case PyDict da:
                 if (b is not PyDict db || da.Count != db.Count) return false;
                 foreach (var (k, v) in da.Items)
@@ -273,6 +275,7 @@ internal static class PyOps
                 return d.ContainsKey(item);
             case DictView v: return v.Items.Any(x => AreEqual(x, item));
             case PyGenerator g: return g.TakeAll().Any(x => AreEqual(x, item));
+            case PyRange r: return r.ToList().Any(x => AreEqual(x, item));
             case Namespace: throw TypeError("argument of type 'Namespace' is not iterable");
             default: throw TypeError($"argument of type '{PyFormat.TypeName(container)}' is not iterable");
         }
@@ -287,6 +290,7 @@ internal static class PyOps
         string s => [.. PyText.Chars(s)],
         DictView v => [.. v.Items],
         PyGenerator g => g.TakeAll(),
+        PyRange r => r.ToList(),
         Undefined => [],
         _ => throw TypeError($"'{PyFormat.TypeName(value)}' object is not iterable"),
     };
@@ -299,6 +303,7 @@ internal static class PyOps
         PyTuple t => t.Count,
         PyDict d => d.Count,
         DictView v => v.Items.Count,
+        PyRange r => r.Count,
         Undefined => 0,
         _ => throw TypeError($"object of type '{PyFormat.TypeName(value)}' has no len()"),
     };

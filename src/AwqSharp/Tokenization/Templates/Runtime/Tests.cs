@@ -12,10 +12,9 @@ internal static class Tests
         "ne", "!=", "none", "number", "odd", "sameas", "sequence", "string", "test", "true", "undefined", "upper",
     ];
 
-    public static void EnsureKnown(string name, int? line)
-    {
-        if (!Known.Contains(name)) throw new TemplateException(TemplateErrorKind.Syntax, $"no test named '{name}'", line);
-    }
+    public static bool Exists(string name) => Known.Contains(name);
+
+    public static TemplateException Unknown(string name, int? line = null) => new(TemplateErrorKind.Syntax, $"no test named '{name}'", line);
 
     private static object? One(string name, Arguments args) => args.Bind(name, ["other"], 1)[0];
 
@@ -34,8 +33,8 @@ internal static class Tests
             case "number": args.Bind(name, [], 0); return PyOps.IsNumber(value);
             case "string": args.Bind(name, [], 0); return value is string;
             case "mapping": args.Bind(name, [], 0); return value is PyDict;
-            case "sequence": args.Bind(name, [], 0); return value is string or List<object?> or PyTuple or PyDict or Undefined;
-            case "iterable": args.Bind(name, [], 0); return value is string or List<object?> or PyTuple or PyDict or DictView or PyGenerator or Undefined;
+            case "sequence": args.Bind(name, [], 0); return value is string or List<object?> or PyTuple or PyDict or PyRange or Undefined;
+            case "iterable": args.Bind(name, [], 0); return value is string or List<object?> or PyTuple or PyDict or DictView or PyGenerator or PyRange or Undefined;
             case "callable": args.Bind(name, [], 0); return value is ICallable or Undefined;
             case "escaped": args.Bind(name, [], 0); return false;
             case "lower": args.Bind(name, [], 0); return IsLower(PyFormat.Str(value));
@@ -72,7 +71,7 @@ internal static class Tests
             }
             case "filter": args.Bind(name, [], 0); return value is string f && Filters.Exists(f);
             case "test": args.Bind(name, [], 0); return value is string t && Known.Contains(t);
-            default: throw new TemplateException(TemplateErrorKind.Syntax, $"no test named '{name}'");
+            default: throw Unknown(name);
         }
     }
 

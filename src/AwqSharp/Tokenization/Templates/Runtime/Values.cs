@@ -181,3 +181,24 @@ internal sealed class PyGenerator(string name, List<object?> items)
         return false;
     }
 }
+
+/// <summary>Python's <c>range</c> object: lazy, sized, printed as <c>range(start, stop[, step])</c>.</summary>
+internal sealed class PyRange(long start, long stop, long step)
+{
+    public long Start { get; } = start;
+    public long Stop { get; } = stop;
+    public long Step { get; } = step;
+
+    public long Count => Step > 0
+        ? (Stop > Start ? (Stop - Start - 1) / Step + 1 : 0)
+        : (Start > Stop ? (Start - Stop - 1) / -Step + 1 : 0);
+
+    public long ItemAt(long index) => Start + index * Step;
+
+    public List<object?> ToList()
+    {
+        var list = new List<object?>((int)Math.Min(Count, 1 << 20));
+        for (long i = 0; i < Count; i++) list.Add(ItemAt(i));
+        return list;
+    }
+}

@@ -175,6 +175,7 @@ internal sealed class Lexer
     private void LexComment()
     {
         int startLine = _line;
+        if (_pos >= _src.Length) return; // Jinja accepts a lone "{#" at the very end of a template
         int j = _src.IndexOf("#}", _pos, StringComparison.Ordinal);
         if (j < 0) throw Error("missing end of comment tag '#}'", startLine);
         int end;
@@ -412,7 +413,7 @@ internal sealed class Lexer
                         // backslashreplace turned the character into an escape that decodes as literal text
                         int cp = PyChar.At(raw, i, out int width);
                         i += width - 1;
-                        sb.Append(cp < 0x100 ? $"\\x{cp:x2}" : cp < 0x10000 ? $"\\u{cp:x4}" : $"\\U{cp:x8}");
+                        sb.Append(cp < 0x100 ? $"x{cp:x2}" : cp < 0x10000 ? $"u{cp:x4}" : $"U{cp:x8}");
                     }
                     else sb.Append(e);
                     break;

@@ -48,7 +48,7 @@ internal sealed partial class Parser
         while (SkipName("if"))
         {
             var test = ParseOr();
-            Expr? otherwise = SkipName("else") ? ParseCondExpr() : null;
+            Expr? otherwise = SkipName("else") ? ParseExpression() : null;
             expr = new CondExpr(test, expr, otherwise, line);
             line = Current.Line;
         }
@@ -261,7 +261,6 @@ internal sealed partial class Parser
             args.Add(ParseSubscribed());
         }
         ExpectOperator("]");
-        if (args.Count == 0) throw Error("expected a subscript expression", t.Line);
         return new GetItemExpr(node, args.Count == 1 ? args[0] : new TupleExpr(args, t.Line), t.Line);
     }
 
@@ -341,7 +340,6 @@ internal sealed partial class Parser
             var nameToken = ExpectName();
             var name = nameToken.Text;
             while (SkipOperator(".")) name += "." + ExpectName().Text;
-            Filters.EnsureKnown(name, nameToken.Line);
             var args = Current.IsOperator("(") ? ParseCallArgs() : CallArgs.None;
             result = new FilterExpr(result ?? node, name, args, nameToken.Line);
         }
@@ -355,7 +353,6 @@ internal sealed partial class Parser
         var nameToken = ExpectName();
         var name = nameToken.Text;
         while (SkipOperator(".")) name += "." + ExpectName().Text;
-        Tests.EnsureKnown(name, nameToken.Line);
         CallArgs args;
         var c = Current;
         if (c.IsOperator("(")) args = ParseCallArgs();

@@ -31,7 +31,9 @@ internal sealed partial class Parser
         var parser = new Parser(Lexer.Tokenize(source), limits.MaxDepth);
         try
         {
-            return parser.SubParse(null);
+            var body = parser.SubParse(null);
+            NameValidator.Validate(body, limits.MaxDepth);
+            return body;
         }
         catch (InsufficientExecutionStackException)
         {
