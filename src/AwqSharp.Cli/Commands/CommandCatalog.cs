@@ -9,5 +9,6 @@ internal static class CommandCatalog
     {
         yield return ImportCommand.Create();
         yield return InfoCommand.Create();
+        yield return TemplateCommand.Create();
     }
 }
