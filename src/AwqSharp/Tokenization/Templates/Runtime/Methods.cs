@@ -207,10 +207,38 @@ internal static class Methods
             case "isupper": return NoArgs(name, () => s.Any(IsCased) && !s.Any(char.IsLower));
             case "islower": return NoArgs(name, () => s.Any(IsCased) && !s.Any(char.IsUpper));
             case "format":
-                return Fn(name, (_, a) => Format(s, a));
+                return Fn(name, (interp, a) => Format(interp, s, a));
             default:
                 return null;
         }
+    }
+
+    /// <summary>The <c>.attr</c> and <c>[key]</c> steps of a format field, with Jinja's sandboxed getattr/getitem.</summary>
+    private static object? FormatLookups(Interpreter interp, object? value, string rest)
+    {
+        int i = 0;
+        while (i < rest.Length)
+        {
+            if (rest[i] == '.')
+            {
+                int end = rest.IndexOfAny(['.', '['], i + 1);
+                if (end < 0) end = rest.Length;
+                var attr = rest[(i + 1)..end];
+                if (attr.Length == 0) throw Error("Empty attribute in format string");
+                value = interp.GetAttribute(value, attr);
+                i = end;
+            }
+            else if (rest[i] == '[')
+            {
+                int end = rest.IndexOf(']', i);
+                if (end < 0) throw Error("Missing ']' in format string");
+                var key = rest[(i + 1)..end];
+                value = interp.GetItem(value, long.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out long k) ? k : key);
+                i = end + 1;
+            }
+            else throw Error("Only '.' or '[' may follow ']' in format field specifier");
+        }
+        return value;
     }
 
     private static BuiltinFunction NoArgs(string name, Func<object?> body) => Fn(name, (_, a) =>
@@ -410,8 +438,8 @@ internal static class Methods
         return sb.ToString();
     }
 
-    /// <summary><c>str.format</c> with <c>{}</c>, <c>{0}</c>, <c>{name}</c> and <c>!s</c>/<c>!r</c>; format specs are not supported.</summary>
-    private static string Format(string s, Arguments a)
+    /// <summary><c>str.format</c> (through Jinja's sandboxed formatter): <c>{}</c>, <c>{0}</c>, <c>{name}</c>, <c>.attr</c>/<c>[key]</c> lookups and <c>!s</c>/<c>!r</c>; format specs are not supported.</summary>
+    private static string Format(Interpreter interp, string s, Arguments a)
     {
         var sb = new StringBuilder();
         int auto = 0;
@@ -433,16 +461,19 @@ internal static class Methods
                     conversion = bang + 1 < field.Length ? field[bang + 1] : 's';
                     field = field[..bang];
                 }
+                int split = field.IndexOfAny(['.', '[']);
+                var head = split < 0 ? field : field[..split];
                 object? value;
-                if (field.Length == 0) value = auto < a.Positional.Count ? a.Positional[auto++] : throw Error("Replacement index out of range for positional args tuple");
-                else if (int.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out int idx))
+                if (head.Length == 0) value = auto < a.Positional.Count ? a.Positional[auto++] : throw Error("Replacement index out of range for positional args tuple");
+                else if (int.TryParse(head, NumberStyles.None, CultureInfo.InvariantCulture, out int idx))
                     value = idx < a.Positional.Count ? a.Positional[idx] : throw Error("Replacement index out of range for positional args tuple");
                 else
                 {
-                    var kw = a.Keywords.FindIndex(k => k.Key == field);
-                    if (kw < 0) throw Error($"KeyError: '{field}'");
+                    var kw = a.Keywords.FindIndex(k => k.Key == head);
+                    if (kw < 0) throw Error($"KeyError: '{head}'");
                     value = a.Keywords[kw].Value;
                 }
+                if (split >= 0) value = FormatLookups(interp, value, field[split..]);
                 sb.Append(conversion == 'r' ? PyFormat.Repr(value) : PyFormat.Str(value));
             }
             else if (c == '}')
