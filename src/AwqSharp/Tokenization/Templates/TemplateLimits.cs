@@ -13,7 +13,7 @@ public sealed record TemplateLimits
     public int MaxOutputLength { get; init; } = 64 * 1024 * 1024;
 
     /// <summary>Total loop iterations (all loops together) plus macro calls in one render.</summary>
-    public long MaxSteps { get; init; } = 10_000_000;
+    public long MaxSteps { get; init; } = 2_000_000;
 
     /// <summary>Deepest nesting of statements, expressions, macro calls and values (parsing and rendering).</summary>
     public int MaxDepth { get; init; } = 200;
