@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return ImportCommand.Create();
         yield return InfoCommand.Create();
+        yield return EvalCommand.Create();
         yield return TemplateCommand.Create();
     }
 }

@@ -15,6 +15,7 @@ internal sealed class Llama2cReferenceEncoder
     private readonly string[] _vocab;          // bytes as Latin-1 chars: one char per byte, so string equality is strcmp
     private readonly float[] _scores;
     private readonly Dictionary<string, int> _lookup = new(StringComparer.Ordinal);
+    private readonly Dictionary<(int, int), int> _pairs = new();   // memo of Lookup(vocab[a] + vocab[b]): same answers, no string per probe
 
     public Llama2cReferenceEncoder(string tokenizerPath)
     {
@@ -36,12 +37,16 @@ internal sealed class Llama2cReferenceEncoder
 
     public int VocabSize => _vocab.Length;
 
-    public List<int> Encode(string text, bool bos = false, bool eos = false)
+    /// <param name="text">Text to encode.</param>
+    /// <param name="bos">Start with BOS (id 1).</param>
+    /// <param name="eos">End with EOS (id 2).</param>
+    /// <param name="dummyPrefix">llama2.c always adds the " " token first; false encodes text that continues a line.</param>
+    public List<int> Encode(string text, bool bos = false, bool eos = false, bool dummyPrefix = true)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(text);
         var tokens = new List<int>(bytes.Length + 3);
         if (bos) tokens.Add(1);
-        if (bytes.Length > 0) tokens.Add(Lookup(" "));
+        if (bytes.Length > 0 && dummyPrefix) tokens.Add(Lookup(" "));
 
         var buffer = new StringBuilder();
         for (int c = 0; c < bytes.Length; c++)
@@ -62,7 +67,7 @@ internal sealed class Llama2cReferenceEncoder
             int bestId = -1, bestIdx = -1;
             for (int i = 0; i < tokens.Count - 1; i++)
             {
-                int id = Lookup(_vocab[tokens[i]] + _vocab[tokens[i + 1]]);
+                int id = PairLookup(tokens[i], tokens[i + 1]);
                 if (id != -1 && _scores[id] > bestScore)
                 {
                     bestScore = _scores[id]; bestId = id; bestIdx = i;
@@ -75,6 +80,12 @@ internal sealed class Llama2cReferenceEncoder
 
         if (eos) tokens.Add(2);
         return tokens;
+    }
+
+    private int PairLookup(int a, int b)
+    {
+        if (!_pairs.TryGetValue((a, b), out int id)) _pairs[(a, b)] = id = Lookup(_vocab[a] + _vocab[b]);
+        return id;
     }
 
     private int Lookup(string latin1) => _lookup.TryGetValue(latin1, out int id) ? id : -1;

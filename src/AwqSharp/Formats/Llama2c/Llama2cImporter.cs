@@ -31,7 +31,7 @@ public static class Llama2cImporter
     public static Llama2cImportResult Import(string checkpointPath, string tokenizerPath, string outputDirectory,
         SafetensorsDType dtype = SafetensorsDType.F32, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
-        HuggingFaceLlamaConfig.TorchDType(dtype);
+        _ = HuggingFaceLlamaConfig.TorchDType(dtype); // rejects dtypes other than F32, F16, BF16
         string target = CheckTarget(outputDirectory);
         var layout = Llama2cHeader.Read(checkpointPath);
         var config = layout.Config;
