@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return InfoCommand.Create();
         yield return QuantizeCommand.Create();
         yield return EvalCommand.Create();
+        yield return TemplateCommand.Create();
     }
 }
