@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return InfoCommand.Create();
         yield return QuantizeCommand.Create();
         yield return EvalCommand.Create();
+        yield return GenerateCommand.Create();
         yield return TemplateCommand.Create();
     }
 }
