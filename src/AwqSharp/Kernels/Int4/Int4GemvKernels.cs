@@ -1,0 +1,40 @@
+namespace AwqSharp.Kernels.Int4;
+
+/// <summary>Picks the GEMV tile kernel: one tile (4 output rows) times one activation row.</summary>
+internal static unsafe class Int4GemvKernels
+{
+    /// <summary>The path that really runs: the SIMD kernels need plane-aligned groups, else the scalar one does the job.</summary>
+    public static Int4Isa Effective(Int4Isa isa, PackedInt4Matrix w) => w.PlaneAligned ? isa : Int4Isa.Scalar;
+
+    /// <summary>Lanes of the per-group activation sums the kernel needs (0: none).</summary>
+    public static int SumLanes(Int4Isa isa, PackedInt4Matrix w) => Effective(isa, w) switch
+    {
+        Int4Isa.Avx2 => 8,
+        Int4Isa.Vector128 => 4,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// out4[r] = Σ_i W[4·tile + r, i] · x[i] for r = 0..3, with the tile's metadata already expanded to
+    /// <paramref name="scales"/> / <paramref name="zeros"/> and <paramref name="sums"/> from <see cref="Int4GemvActivations"/>.
+    /// </summary>
+    public static void Tile(Int4Isa isa, PackedInt4Matrix w, int tile, float* x, float* sums, float* scales, float* zeros, float* out4)
+    {
+        byte* codes = w.Codes + w.ChunkOffset(tile, 0);
+        switch (Effective(isa, w))
+        {
+            case Int4Isa.Avx512:
+                Int4GemvAvx512.Tile(codes, scales, zeros, x, w.PlaneCount, w.PlanesPerGroup, out4);
+                break;
+            case Int4Isa.Avx2:
+                Int4GemvAvx2.Tile(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
+                break;
+            case Int4Isa.Vector128:
+                Int4GemvVector128.Tile(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
+                break;
+            default:
+                Int4GemvScalar.Tile(codes, scales, zeros, x, w.InFeatures, w.GroupSize, out4);
+                break;
+        }
+    }
+}
