@@ -15,6 +15,9 @@ public class Int4MultiplyTests
 
     public static TheoryData<Int4Isa> Paths => Int4TestData.SupportedPaths();
 
+    /// <summary>The paths that run the panel GEMM for batches above <see cref="PackedInt4Matrix.GemvMaxRows"/> (the scalar one runs the GEMV row by row).</summary>
+    public static TheoryData<Int4Isa> GemmPaths => Int4TestData.SupportedPaths(except: Int4Isa.Scalar);
+
     [Theory]
     [MemberData(nameof(Paths))]
     public void ProductMatchesFloat64ReferenceOfTheDequantizedWeight(Int4Isa isa)
@@ -31,6 +34,36 @@ public class Int4MultiplyTests
                 var y = new float[m * outF];
                 Int4TestData.With(isa, 2, () => packed.Multiply(x, y, m, bias));
                 Int4TestData.AssertMatchesReference($"{isa} [{outF}x{inF}] g{group} m={m}", w, x, y, m, outF, inF, bias);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(GemmPaths))]
+    public void PrefillIsTheSequentialFmaChainOverTheDequantizedWeights(Int4Isa isa)
+    {
+        // The GEMM path computes every output as fma(w[o,k], x[i,k], acc) for k = 0, 1, ... then adds the bias:
+        // an independent scalar loop must give the same bits, on every path (the scalar path runs the GEMV instead).
+        Assert.False(PackedInt4Matrix.UsesGemv(5, isa));
+        foreach (var (outF, inF, group) in new[] { (37, 200, 32), (33, 600, 128), (20, 72, 24) })
+        {
+            var packed = PackedInt4Matrix.FromQuantized(Int4TestData.Weight(outF, inF, group, seed: outF));
+            var w = packed.Dequantize();
+            foreach (int m in new[] { 5, 17, 40 })
+            {
+                var x = Int4TestData.Activations(m, inF, seed: m);
+                var bias = Int4TestData.Activations(1, outF, seed: 99);
+                var y = new float[m * outF];
+                Int4TestData.With(isa, 2, () => packed.Multiply(x, y, m, bias));
+                for (int i = 0; i < m; i++)
+                {
+                    for (int o = 0; o < outF; o++)
+                    {
+                        float acc = 0;
+                        for (int k = 0; k < inF; k++) acc = MathF.FusedMultiplyAdd(w[o * inF + k], x[i * inF + k], acc);
+                        Assert.True(acc + bias[o] == y[i * outF + o], $"{isa} [{outF}x{inF}] g{group} m={m}: y[{i},{o}] = {y[i * outF + o]:R}, expected {acc + bias[o]:R}");
+                    }
+                }
             }
         }
     }

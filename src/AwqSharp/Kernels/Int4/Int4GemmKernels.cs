@@ -5,110 +5,102 @@ using System.Runtime.Intrinsics.X86;
 namespace AwqSharp.Kernels.Int4;
 
 /// <summary>
-/// GEMM micro-kernels: <c>c[r, j] += Σ_i strip[i · 8 + r] · panel[i · 32 + j]</c> for one 8-row strip and
-/// one 32-column panel, each output a sequential FMA chain over i (so every path gives the same value for
-/// the same dequantized weights, up to FMA availability). AVX-512 holds the whole 8×32 tile in 16
-/// registers; AVX2 and Vector128 cover it in 4×16 and 4×8 sub-tiles.
+/// GEMM micro-kernels: <c>c[j · 16 + r] += Σ_i panel[j · 256 + i] · strip[i · 16 + r]</c> for one 16-row
+/// strip and the 32 rows of a weight panel, each output a sequential FMA chain over i (so every path
+/// computes the same bits). AVX-512: 16 columns × 16 rows in 16 registers, one activation vector and 16
+/// broadcast FMAs per input; AVX2 4 × 16 and Vector128 2 × 16 sub-tiles.
 /// </summary>
 internal static unsafe class Int4GemmKernels
 {
-    private const int W = Int4Gemm.PanelWidth, R = Int4Gemm.StripRows;
+    private const int D = Int4Gemm.PanelDepth, R = Int4Gemm.StripRows;
 
     public static void Strip(Int4Isa isa, float* panel, float* strip, float* c, int depth)
     {
         switch (isa)
         {
             case Int4Isa.Avx512:
-                Avx512(panel, strip, c, depth);
+                for (int j0 = 0; j0 < Int4Gemm.PanelWidth; j0 += 16) Avx512x16(panel + j0 * D, strip, c + j0 * R, depth);
                 break;
             case Int4Isa.Avx2:
-                for (int r0 = 0; r0 < R; r0 += 4)
-                    for (int j0 = 0; j0 < W; j0 += 16)
-                        Vector256x4x16(panel + j0, strip + r0, c + r0 * W + j0, depth);
+                for (int j0 = 0; j0 < Int4Gemm.PanelWidth; j0 += 4) Vector256x4(panel + j0 * D, strip, c + j0 * R, depth);
                 break;
             default:
-                for (int r0 = 0; r0 < R; r0 += 4)
-                    for (int j0 = 0; j0 < W; j0 += 8)
-                        Vector128x4x8(panel + j0, strip + r0, c + r0 * W + j0, depth);
+                for (int j0 = 0; j0 < Int4Gemm.PanelWidth; j0 += 2) Vector128x2(panel + j0 * D, strip, c + j0 * R, depth);
                 break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512(float* panel, float* strip, float* c, int depth)
+    private static void Avx512x16(float* w, float* x, float* c, int depth)
     {
-        var c00 = Vector512.Load(c); var c01 = Vector512.Load(c + 16);
-        var c10 = Vector512.Load(c + W); var c11 = Vector512.Load(c + W + 16);
-        var c20 = Vector512.Load(c + 2 * W); var c21 = Vector512.Load(c + 2 * W + 16);
-        var c30 = Vector512.Load(c + 3 * W); var c31 = Vector512.Load(c + 3 * W + 16);
-        var c40 = Vector512.Load(c + 4 * W); var c41 = Vector512.Load(c + 4 * W + 16);
-        var c50 = Vector512.Load(c + 5 * W); var c51 = Vector512.Load(c + 5 * W + 16);
-        var c60 = Vector512.Load(c + 6 * W); var c61 = Vector512.Load(c + 6 * W + 16);
-        var c70 = Vector512.Load(c + 7 * W); var c71 = Vector512.Load(c + 7 * W + 16);
-        for (int i = 0; i < depth; i++, panel += W, strip += R)
+        var c0 = Vector512.Load(c); var c1 = Vector512.Load(c + R); var c2 = Vector512.Load(c + 2 * R); var c3 = Vector512.Load(c + 3 * R);
+        var c4 = Vector512.Load(c + 4 * R); var c5 = Vector512.Load(c + 5 * R); var c6 = Vector512.Load(c + 6 * R); var c7 = Vector512.Load(c + 7 * R);
+        var c8 = Vector512.Load(c + 8 * R); var c9 = Vector512.Load(c + 9 * R); var c10 = Vector512.Load(c + 10 * R); var c11 = Vector512.Load(c + 11 * R);
+        var c12 = Vector512.Load(c + 12 * R); var c13 = Vector512.Load(c + 13 * R); var c14 = Vector512.Load(c + 14 * R); var c15 = Vector512.Load(c + 15 * R);
+        for (int i = 0; i < depth; i++, w++, x += R)
         {
-            var w0 = Vector512.Load(panel);
-            var w1 = Vector512.Load(panel + 16);
-            var b = Vector512.Create(strip[0]); c00 = Avx512F.FusedMultiplyAdd(b, w0, c00); c01 = Avx512F.FusedMultiplyAdd(b, w1, c01);
-            b = Vector512.Create(strip[1]); c10 = Avx512F.FusedMultiplyAdd(b, w0, c10); c11 = Avx512F.FusedMultiplyAdd(b, w1, c11);
-            b = Vector512.Create(strip[2]); c20 = Avx512F.FusedMultiplyAdd(b, w0, c20); c21 = Avx512F.FusedMultiplyAdd(b, w1, c21);
-            b = Vector512.Create(strip[3]); c30 = Avx512F.FusedMultiplyAdd(b, w0, c30); c31 = Avx512F.FusedMultiplyAdd(b, w1, c31);
-            b = Vector512.Create(strip[4]); c40 = Avx512F.FusedMultiplyAdd(b, w0, c40); c41 = Avx512F.FusedMultiplyAdd(b, w1, c41);
-            b = Vector512.Create(strip[5]); c50 = Avx512F.FusedMultiplyAdd(b, w0, c50); c51 = Avx512F.FusedMultiplyAdd(b, w1, c51);
-            b = Vector512.Create(strip[6]); c60 = Avx512F.FusedMultiplyAdd(b, w0, c60); c61 = Avx512F.FusedMultiplyAdd(b, w1, c61);
-            b = Vector512.Create(strip[7]); c70 = Avx512F.FusedMultiplyAdd(b, w0, c70); c71 = Avx512F.FusedMultiplyAdd(b, w1, c71);
+            var v = Vector512.Load(x);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[0]), v, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[D]), v, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[2 * D]), v, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[3 * D]), v, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[4 * D]), v, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[5 * D]), v, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[6 * D]), v, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[7 * D]), v, c7);
+            c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[8 * D]), v, c8);
+            c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[9 * D]), v, c9);
+            c10 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[10 * D]), v, c10);
+            c11 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[11 * D]), v, c11);
+            c12 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[12 * D]), v, c12);
+            c13 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[13 * D]), v, c13);
+            c14 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[14 * D]), v, c14);
+            c15 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[15 * D]), v, c15);
         }
-        c00.Store(c); c01.Store(c + 16);
-        c10.Store(c + W); c11.Store(c + W + 16);
-        c20.Store(c + 2 * W); c21.Store(c + 2 * W + 16);
-        c30.Store(c + 3 * W); c31.Store(c + 3 * W + 16);
-        c40.Store(c + 4 * W); c41.Store(c + 4 * W + 16);
-        c50.Store(c + 5 * W); c51.Store(c + 5 * W + 16);
-        c60.Store(c + 6 * W); c61.Store(c + 6 * W + 16);
-        c70.Store(c + 7 * W); c71.Store(c + 7 * W + 16);
+        c0.Store(c); c1.Store(c + R); c2.Store(c + 2 * R); c3.Store(c + 3 * R);
+        c4.Store(c + 4 * R); c5.Store(c + 5 * R); c6.Store(c + 6 * R); c7.Store(c + 7 * R);
+        c8.Store(c + 8 * R); c9.Store(c + 9 * R); c10.Store(c + 10 * R); c11.Store(c + 11 * R);
+        c12.Store(c + 12 * R); c13.Store(c + 13 * R); c14.Store(c + 14 * R); c15.Store(c + 15 * R);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Vector256x4x16(float* panel, float* strip, float* c, int depth)
+    private static void Vector256x4(float* w, float* x, float* c, int depth)
     {
-        var c00 = Vector256.Load(c); var c01 = Vector256.Load(c + 8);
-        var c10 = Vector256.Load(c + W); var c11 = Vector256.Load(c + W + 8);
-        var c20 = Vector256.Load(c + 2 * W); var c21 = Vector256.Load(c + 2 * W + 8);
-        var c30 = Vector256.Load(c + 3 * W); var c31 = Vector256.Load(c + 3 * W + 8);
-        for (int i = 0; i < depth; i++, panel += W, strip += R)
+        var c0l = Vector256.Load(c); var c0h = Vector256.Load(c + 8);
+        var c1l = Vector256.Load(c + R); var c1h = Vector256.Load(c + R + 8);
+        var c2l = Vector256.Load(c + 2 * R); var c2h = Vector256.Load(c + 2 * R + 8);
+        var c3l = Vector256.Load(c + 3 * R); var c3h = Vector256.Load(c + 3 * R + 8);
+        for (int i = 0; i < depth; i++, w++, x += R)
         {
-            var w0 = Vector256.Load(panel);
-            var w1 = Vector256.Load(panel + 8);
-            var b = Vector256.Create(strip[0]); c00 = Vector256.FusedMultiplyAdd(b, w0, c00); c01 = Vector256.FusedMultiplyAdd(b, w1, c01);
-            b = Vector256.Create(strip[1]); c10 = Vector256.FusedMultiplyAdd(b, w0, c10); c11 = Vector256.FusedMultiplyAdd(b, w1, c11);
-            b = Vector256.Create(strip[2]); c20 = Vector256.FusedMultiplyAdd(b, w0, c20); c21 = Vector256.FusedMultiplyAdd(b, w1, c21);
-            b = Vector256.Create(strip[3]); c30 = Vector256.FusedMultiplyAdd(b, w0, c30); c31 = Vector256.FusedMultiplyAdd(b, w1, c31);
+            var vl = Vector256.Load(x);
+            var vh = Vector256.Load(x + 8);
+            var b = Vector256.Create(w[0]); c0l = Vector256.FusedMultiplyAdd(b, vl, c0l); c0h = Vector256.FusedMultiplyAdd(b, vh, c0h);
+            b = Vector256.Create(w[D]); c1l = Vector256.FusedMultiplyAdd(b, vl, c1l); c1h = Vector256.FusedMultiplyAdd(b, vh, c1h);
+            b = Vector256.Create(w[2 * D]); c2l = Vector256.FusedMultiplyAdd(b, vl, c2l); c2h = Vector256.FusedMultiplyAdd(b, vh, c2h);
+            b = Vector256.Create(w[3 * D]); c3l = Vector256.FusedMultiplyAdd(b, vl, c3l); c3h = Vector256.FusedMultiplyAdd(b, vh, c3h);
         }
-        c00.Store(c); c01.Store(c + 8);
-        c10.Store(c + W); c11.Store(c + W + 8);
-        c20.Store(c + 2 * W); c21.Store(c + 2 * W + 8);
-        c30.Store(c + 3 * W); c31.Store(c + 3 * W + 8);
+        c0l.Store(c); c0h.Store(c + 8);
+        c1l.Store(c + R); c1h.Store(c + R + 8);
+        c2l.Store(c + 2 * R); c2h.Store(c + 2 * R + 8);
+        c3l.Store(c + 3 * R); c3h.Store(c + 3 * R + 8);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Vector128x4x8(float* panel, float* strip, float* c, int depth)
+    private static void Vector128x2(float* w, float* x, float* c, int depth)
     {
-        var c00 = Vector128.Load(c); var c01 = Vector128.Load(c + 4);
-        var c10 = Vector128.Load(c + W); var c11 = Vector128.Load(c + W + 4);
-        var c20 = Vector128.Load(c + 2 * W); var c21 = Vector128.Load(c + 2 * W + 4);
-        var c30 = Vector128.Load(c + 3 * W); var c31 = Vector128.Load(c + 3 * W + 4);
-        for (int i = 0; i < depth; i++, panel += W, strip += R)
+        var a0 = Vector128.Load(c); var a1 = Vector128.Load(c + 4); var a2 = Vector128.Load(c + 8); var a3 = Vector128.Load(c + 12);
+        var b0 = Vector128.Load(c + R); var b1 = Vector128.Load(c + R + 4); var b2 = Vector128.Load(c + R + 8); var b3 = Vector128.Load(c + R + 12);
+        for (int i = 0; i < depth; i++, w++, x += R)
         {
-            var w0 = Vector128.Load(panel);
-            var w1 = Vector128.Load(panel + 4);
-            var b = Vector128.Create(strip[0]); c00 = Vector128.FusedMultiplyAdd(b, w0, c00); c01 = Vector128.FusedMultiplyAdd(b, w1, c01);
-            b = Vector128.Create(strip[1]); c10 = Vector128.FusedMultiplyAdd(b, w0, c10); c11 = Vector128.FusedMultiplyAdd(b, w1, c11);
-            b = Vector128.Create(strip[2]); c20 = Vector128.FusedMultiplyAdd(b, w0, c20); c21 = Vector128.FusedMultiplyAdd(b, w1, c21);
-            b = Vector128.Create(strip[3]); c30 = Vector128.FusedMultiplyAdd(b, w0, c30); c31 = Vector128.FusedMultiplyAdd(b, w1, c31);
+            var v0 = Vector128.Load(x); var v1 = Vector128.Load(x + 4); var v2 = Vector128.Load(x + 8); var v3 = Vector128.Load(x + 12);
+            var s = Vector128.Create(w[0]);
+            a0 = Vector128.FusedMultiplyAdd(s, v0, a0); a1 = Vector128.FusedMultiplyAdd(s, v1, a1);
+            a2 = Vector128.FusedMultiplyAdd(s, v2, a2); a3 = Vector128.FusedMultiplyAdd(s, v3, a3);
+            s = Vector128.Create(w[D]);
+            b0 = Vector128.FusedMultiplyAdd(s, v0, b0); b1 = Vector128.FusedMultiplyAdd(s, v1, b1);
+            b2 = Vector128.FusedMultiplyAdd(s, v2, b2); b3 = Vector128.FusedMultiplyAdd(s, v3, b3);
         }
-        c00.Store(c); c01.Store(c + 4);
-        c10.Store(c + W); c11.Store(c + W + 4);
-        c20.Store(c + 2 * W); c21.Store(c + 2 * W + 4);
-        c30.Store(c + 3 * W); c31.Store(c + 3 * W + 4);
+        a0.Store(c); a1.Store(c + 4); a2.Store(c + 8); a3.Store(c + 12);
+        b0.Store(c + R); b1.Store(c + R + 4); b2.Store(c + R + 8); b3.Store(c + R + 12);
     }
 }

@@ -5,35 +5,43 @@ using System.Runtime.Intrinsics.X86;
 namespace AwqSharp.Kernels.Int4;
 
 /// <summary>
-/// Dequantizes a 32-column × up-to-256-deep slice of W into the float panel the GEMM micro-kernels
-/// read, <c>panel[i · 32 + j] = W[o0 + j, kb + i]</c>: each row first into <c>rows[j · 256 + i]</c>
-/// (contiguous, vectorized: in the packed layout plane p's 16 words are inputs 16p..16p+15 in order),
-/// then transposed (16×16 register transposes on AVX-512). Values are exactly
-/// <see cref="PackedInt4Matrix.Dequantize"/>'s; columns past OutFeatures are zero.
+/// Dequantizes a 32-row × up-to-256-deep slice of W into the float panel the GEMM micro-kernels
+/// broadcast from, <c>panel[j · 256 + i] = W[o0 + j, kb + i]</c>. In the packed layout plane p's 16
+/// words are inputs 16p..16p+15 in order, so each row comes out contiguous with plain vector stores.
+/// Values are exactly <see cref="PackedInt4Matrix.Dequantize"/>'s; rows past OutFeatures are zero.
 /// </summary>
 internal static unsafe class Int4GemmPanel
 {
-    public static void Fill(PackedInt4Matrix w, Int4Isa isa, int o0, int kb, int depth, float* rows, float* panel)
+    public static void Fill(PackedInt4Matrix w, Int4Isa isa, int o0, int kb, int depth, float* panel)
     {
         int span = (depth + PackedInt4Matrix.PlaneWeights - 1) / PackedInt4Matrix.PlaneWeights * PackedInt4Matrix.PlaneWeights;
         var path = w.PlaneAligned ? isa : Int4Isa.Scalar;
         for (int j = 0; j < Int4Gemm.PanelWidth; j++)
         {
-            float* dst = rows + j * Int4Gemm.PanelDepth;
+            float* dst = panel + j * Int4Gemm.PanelDepth;
             int o = o0 + j;
             if (o >= w.OutFeatures) new Span<float>(dst, span).Clear();
-            else if (path == Int4Isa.Avx512) RowAvx512(w, o, kb, span, dst);
-            else if (path == Int4Isa.Avx2) RowVector256(w, o, kb, span, dst);
-            else if (path == Int4Isa.Vector128) RowVector128(w, o, kb, span, dst);
-            else RowScalar(w, o, kb, depth, dst);
+            else if (path == Int4Isa.Scalar) RowScalar(w, o, kb, depth, dst);
+            else
+            {
+                int tile = o / PackedInt4Matrix.RowsPerTile, row = o % PackedInt4Matrix.RowsPerTile;
+                byte* words = w.Codes + w.ChunkOffset(tile, kb / PackedInt4Matrix.ChunkWeights) + row * PackedInt4Matrix.ChunkBytes;
+                var rowGroups = new RowGroups(w, o);
+                int firstPlane = kb / PackedInt4Matrix.PlaneWeights;
+                if (path == Int4Isa.Avx512) RowAvx512(words, rowGroups, firstPlane, span, dst);
+                else if (path == Int4Isa.Avx2) RowVector256(words, rowGroups, firstPlane, span, dst);
+                else RowVector128(words, rowGroups, firstPlane, span, dst);
+            }
         }
-        if (isa == Int4Isa.Avx512) TransposeAvx512(rows, panel, span);
-        else TransposeScalar(rows, panel, depth);
     }
 
-    private static uint* Words(PackedInt4Matrix w, int o, int plane) =>
-        (uint*)(w.Codes + w.ChunkOffset(o / PackedInt4Matrix.RowsPerTile, plane / PackedInt4Matrix.PlanesPerChunk)
-                + o % PackedInt4Matrix.RowsPerTile * PackedInt4Matrix.ChunkBytes);
+    /// <summary>Scale and zero point of one row's groups, by plane.</summary>
+    private readonly struct RowGroups(PackedInt4Matrix w, int o)
+    {
+        public readonly int PlanesPerGroup = w.PlanesPerGroup;
+        public float Scale(int group) => w.ScaleAt(o, group);
+        public float Zero(int group) => w.ZeroAt(o, group);
+    }
 
     private static void RowScalar(PackedInt4Matrix w, int o, int kb, int depth, float* dst)
     {
@@ -47,123 +55,93 @@ internal static unsafe class Int4GemmPanel
         }
     }
 
+    /// <summary>Table lookup as in the GEMV kernel: <c>vpermps</c> of <c>(j - z) · s</c> by each word's low nibble.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowAvx512(PackedInt4Matrix w, int o, int kb, int span, float* dst)
+    private static void RowAvx512(byte* words, RowGroups groups, int firstPlane, int span, float* dst)
     {
         var iota = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         var table = Vector512<float>.Zero;
-        int group = -1, ppg = w.PlanesPerGroup, firstPlane = kb / PackedInt4Matrix.PlaneWeights;
-        for (int i = 0; i < span; i += PackedInt4Matrix.PlaneWeights)
+        int ppg = groups.PlanesPerGroup, groupEnd = -1;
+        var q = Vector512<int>.Zero;
+        for (int i = 0, p = firstPlane; i < span; i += PackedInt4Matrix.PlaneWeights, p++)
         {
-            int p = firstPlane + i / PackedInt4Matrix.PlaneWeights;
-            if (p / ppg != group)
+            if ((i & (PackedInt4Matrix.ChunkWeights - 1)) == 0)
             {
-                group = p / ppg;
-                table = (iota - Vector512.Create((float)w.ZeroAt(o, group))) * Vector512.Create(w.ScaleAt(o, group));
+                q = Vector512.Load((int*)words);
+                words += PackedInt4Matrix.TileChunkBytes;
             }
-            var q = Vector512.ShiftRightLogical(Vector512.Load(Words(w, o, p)), 4 * (p % PackedInt4Matrix.PlanesPerChunk));
-            Avx512F.PermuteVar16x32(table, q.AsInt32()).Store(dst + i);
+            if (p >= groupEnd)
+            {
+                int group = p / ppg;
+                groupEnd = (group + 1) * ppg;
+                table = (iota - Vector512.Create(groups.Zero(group))) * Vector512.Create(groups.Scale(group));
+            }
+            Avx512F.PermuteVar16x32(table, q).Store(dst + i);
+            q = Avx512F.ShiftRightLogical(q, 4);
         }
     }
 
-    private static void RowVector256(PackedInt4Matrix w, int o, int kb, int span, float* dst)
-    {
-        var mask = Vector256.Create(15u);
-        Vector256<float> s = default, z = default;
-        int group = -1, ppg = w.PlanesPerGroup, firstPlane = kb / PackedInt4Matrix.PlaneWeights;
-        for (int i = 0; i < span; i += PackedInt4Matrix.PlaneWeights)
-        {
-            int p = firstPlane + i / PackedInt4Matrix.PlaneWeights;
-            if (p / ppg != group)
-            {
-                group = p / ppg;
-                s = Vector256.Create(w.ScaleAt(o, group));
-                z = Vector256.Create((float)w.ZeroAt(o, group));
-            }
-            uint* words = Words(w, o, p);
-            int shift = 4 * (p % PackedInt4Matrix.PlanesPerChunk);
-            for (int h = 0; h < 16; h += 8)
-            {
-                var q = Vector256.ConvertToSingle((Vector256.ShiftRightLogical(Vector256.Load(words + h), shift) & mask).AsInt32());
-                ((q - z) * s).Store(dst + i + h);
-            }
-        }
-    }
-
-    private static void RowVector128(PackedInt4Matrix w, int o, int kb, int span, float* dst)
-    {
-        var mask = Vector128.Create(15u);
-        Vector128<float> s = default, z = default;
-        int group = -1, ppg = w.PlanesPerGroup, firstPlane = kb / PackedInt4Matrix.PlaneWeights;
-        for (int i = 0; i < span; i += PackedInt4Matrix.PlaneWeights)
-        {
-            int p = firstPlane + i / PackedInt4Matrix.PlaneWeights;
-            if (p / ppg != group)
-            {
-                group = p / ppg;
-                s = Vector128.Create(w.ScaleAt(o, group));
-                z = Vector128.Create((float)w.ZeroAt(o, group));
-            }
-            uint* words = Words(w, o, p);
-            int shift = 4 * (p % PackedInt4Matrix.PlanesPerChunk);
-            for (int h = 0; h < 16; h += 4)
-            {
-                var q = Vector128.ConvertToSingle((Vector128.ShiftRightLogical(Vector128.Load(words + h), shift) & mask).AsInt32());
-                ((q - z) * s).Store(dst + i + h);
-            }
-        }
-    }
-
-    private static void TransposeScalar(float* rows, float* panel, int depth)
-    {
-        for (int i = 0; i < depth; i++)
-            for (int j = 0; j < Int4Gemm.PanelWidth; j++)
-                panel[i * Int4Gemm.PanelWidth + j] = rows[j * Int4Gemm.PanelDepth + i];
-    }
-
-    /// <summary>16×16 transposes: unpack (pairs), shuffle (quads), then two 128-bit-lane shuffles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransposeAvx512(float* rows, float* panel, int span)
+    private static void RowVector256(byte* words, RowGroups groups, int firstPlane, int span, float* dst)
     {
-        var r = stackalloc Vector512<float>[16];
-        for (int half = 0; half < Int4Gemm.PanelWidth; half += 16)
+        var mask = Vector256.Create(15);
+        Vector256<float> s = default, z = default;
+        Vector256<int> lo = default, hi = default;
+        int ppg = groups.PlanesPerGroup, groupEnd = -1;
+        for (int i = 0, p = firstPlane; i < span; i += PackedInt4Matrix.PlaneWeights, p++)
         {
-            for (int i0 = 0; i0 < span; i0 += 16)
+            if ((i & (PackedInt4Matrix.ChunkWeights - 1)) == 0)
             {
-                for (int a = 0; a < 16; a++) r[a] = Vector512.Load(rows + (half + a) * Int4Gemm.PanelDepth + i0);
-                Transpose16(r);
-                for (int a = 0; a < 16; a++) r[a].Store(panel + (i0 + a) * Int4Gemm.PanelWidth + half);
+                lo = Vector256.Load((int*)words);
+                hi = Vector256.Load((int*)(words + 32));
+                words += PackedInt4Matrix.TileChunkBytes;
             }
+            if (p >= groupEnd)
+            {
+                int group = p / ppg;
+                groupEnd = (group + 1) * ppg;
+                s = Vector256.Create(groups.Scale(group));
+                z = Vector256.Create(groups.Zero(group));
+            }
+            ((Vector256.ConvertToSingle(lo & mask) - z) * s).Store(dst + i);
+            ((Vector256.ConvertToSingle(hi & mask) - z) * s).Store(dst + i + 8);
+            lo = Vector256.ShiftRightLogical(lo, 4);
+            hi = Vector256.ShiftRightLogical(hi, 4);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose16(Vector512<float>* r)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowVector128(byte* words, RowGroups groups, int firstPlane, int span, float* dst)
     {
-        // Stage 1+2: inside each 128-bit lane, 4x4 transposes of rows 4a..4a+3.
-        var u = stackalloc Vector512<float>[16];
-        for (int a = 0; a < 16; a += 4)
+        var mask = Vector128.Create(15);
+        Vector128<float> s = default, z = default;
+        Vector128<int> q0 = default, q1 = default, q2 = default, q3 = default;
+        int ppg = groups.PlanesPerGroup, groupEnd = -1;
+        for (int i = 0, p = firstPlane; i < span; i += PackedInt4Matrix.PlaneWeights, p++)
         {
-            var t0 = Avx512F.UnpackLow(r[a], r[a + 1]);
-            var t1 = Avx512F.UnpackHigh(r[a], r[a + 1]);
-            var t2 = Avx512F.UnpackLow(r[a + 2], r[a + 3]);
-            var t3 = Avx512F.UnpackHigh(r[a + 2], r[a + 3]);
-            u[a] = Avx512F.Shuffle(t0, t2, 0x44);     // column 4L+0 of rows 4a..4a+3, lane L
-            u[a + 1] = Avx512F.Shuffle(t0, t2, 0xEE); // column 4L+1
-            u[a + 2] = Avx512F.Shuffle(t1, t3, 0x44); // column 4L+2
-            u[a + 3] = Avx512F.Shuffle(t1, t3, 0xEE); // column 4L+3
-        }
-        // Stage 3+4: gather lane L of the four row groups: output column 4L + c.
-        for (int c = 0; c < 4; c++)
-        {
-            var v01 = Avx512F.Shuffle4x128(u[c], u[4 + c], 0x88);   // (g0.L0, g0.L2, g1.L0, g1.L2)
-            var w01 = Avx512F.Shuffle4x128(u[c], u[4 + c], 0xDD);   // (g0.L1, g0.L3, g1.L1, g1.L3)
-            var v23 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0x88);
-            var w23 = Avx512F.Shuffle4x128(u[8 + c], u[12 + c], 0xDD);
-            r[c] = Avx512F.Shuffle4x128(v01, v23, 0x88);      // lanes L0 of g0..g3
-            r[8 + c] = Avx512F.Shuffle4x128(v01, v23, 0xDD);  // lanes L2
-            r[4 + c] = Avx512F.Shuffle4x128(w01, w23, 0x88);  // lanes L1
-            r[12 + c] = Avx512F.Shuffle4x128(w01, w23, 0xDD); // lanes L3
+            if ((i & (PackedInt4Matrix.ChunkWeights - 1)) == 0)
+            {
+                q0 = Vector128.Load((int*)words);
+                q1 = Vector128.Load((int*)(words + 16));
+                q2 = Vector128.Load((int*)(words + 32));
+                q3 = Vector128.Load((int*)(words + 48));
+                words += PackedInt4Matrix.TileChunkBytes;
+            }
+            if (p >= groupEnd)
+            {
+                int group = p / ppg;
+                groupEnd = (group + 1) * ppg;
+                s = Vector128.Create(groups.Scale(group));
+                z = Vector128.Create(groups.Zero(group));
+            }
+            ((Vector128.ConvertToSingle(q0 & mask) - z) * s).Store(dst + i);
+            ((Vector128.ConvertToSingle(q1 & mask) - z) * s).Store(dst + i + 4);
+            ((Vector128.ConvertToSingle(q2 & mask) - z) * s).Store(dst + i + 8);
+            ((Vector128.ConvertToSingle(q3 & mask) - z) * s).Store(dst + i + 12);
+            q0 = Vector128.ShiftRightLogical(q0, 4);
+            q1 = Vector128.ShiftRightLogical(q1, 4);
+            q2 = Vector128.ShiftRightLogical(q2, 4);
+            q3 = Vector128.ShiftRightLogical(q3, 4);
         }
     }
 }
