@@ -70,23 +70,25 @@ internal static unsafe class Int4Gemm
             using var c1 = new AlignedBuffer(cLength);
             using var c2 = new AlignedBuffer(second is null ? 0 : cLength);
             using var panel = new AlignedBuffer(PanelWidth * PanelDepth);
+            using var meta = new AlignedBuffer(Math.Max(Int4GemmPanel.MetadataLength(first), second is null ? 0 : Int4GemmPanel.MetadataLength(second)));
             while (queue.TryTake(out int block))
             {
-                ComputeBlock(first, isa, block, strips, stripCount, panel.Pointer, c1.Pointer);
-                if (second is not null) ComputeBlock(second, isa, block, strips, stripCount, panel.Pointer, c2.Pointer);
+                ComputeBlock(first, isa, block, strips, stripCount, panel.Pointer, meta.Pointer, c1.Pointer);
+                if (second is not null) ComputeBlock(second, isa, block, strips, stripCount, panel.Pointer, meta.Pointer, c2.Pointer);
                 epilogue(block, c1.Pointer, c2.Pointer);
             }
         });
     }
 
-    private static void ComputeBlock(PackedInt4Matrix w, Int4Isa isa, int block, float* strips, int stripCount, float* panel, float* c)
+    private static void ComputeBlock(PackedInt4Matrix w, Int4Isa isa, int block, float* strips, int stripCount, float* panel, float* meta, float* c)
     {
         int k = w.InFeatures;
         new Span<float>(c, stripCount * StripRows * PanelWidth).Clear();
+        Int4GemmPanel.ExpandMetadata(w, block * PanelWidth, meta);
         for (int kb = 0; kb < k; kb += PanelDepth)
         {
             int depth = Math.Min(PanelDepth, k - kb);
-            Int4GemmPanel.Fill(w, isa, block * PanelWidth, kb, depth, panel);
+            Int4GemmPanel.Fill(w, isa, block * PanelWidth, kb, depth, meta, panel);
             for (int s = 0; s < stripCount; s++)
                 Int4GemmKernels.Strip(isa, panel, strips + ((long)s * k + kb) * StripRows, c + (long)s * StripRows * PanelWidth, depth);
         }

@@ -9,10 +9,23 @@ namespace AwqSharp.Kernels.Int4;
 /// broadcast from, <c>panel[j · 256 + i] = W[o0 + j, kb + i]</c>. In the packed layout plane p's 16
 /// words are inputs 16p..16p+15 in order, so each row comes out contiguous with plain vector stores.
 /// Values are exactly <see cref="PackedInt4Matrix.Dequantize"/>'s; rows past OutFeatures are zero.
+/// The block's metadata comes pre-expanded by <see cref="ExpandMetadata"/>.
 /// </summary>
 internal static unsafe class Int4GemmPanel
 {
-    public static void Fill(PackedInt4Matrix w, Int4Isa isa, int o0, int kb, int depth, float* panel)
+    /// <summary>Floats of metadata scratch one block needs (scales, then as many zero points).</summary>
+    public static int MetadataLength(PackedInt4Matrix w) => 2 * Int4Gemm.PanelWidth / PackedInt4Matrix.RowsPerTile * Int4Metadata.TileLength(w);
+
+    /// <summary>Expands the scales and zero points of the 8 tiles of the block starting at row <paramref name="o0"/> into <paramref name="meta"/>.</summary>
+    public static void ExpandMetadata(PackedInt4Matrix w, int o0, float* meta)
+    {
+        int tileLength = Int4Metadata.TileLength(w), tiles = Int4Gemm.PanelWidth / PackedInt4Matrix.RowsPerTile;
+        int first = o0 / PackedInt4Matrix.RowsPerTile;
+        for (int t = 0; t < tiles && first + t < w.TileCount; t++)
+            Int4Metadata.ConvertTile(w, first + t, meta + t * tileLength, meta + (tiles + t) * tileLength);
+    }
+
+    public static void Fill(PackedInt4Matrix w, Int4Isa isa, int o0, int kb, int depth, float* meta, float* panel)
     {
         int span = (depth + PackedInt4Matrix.PlaneWeights - 1) / PackedInt4Matrix.PlaneWeights * PackedInt4Matrix.PlaneWeights;
         var path = w.PlaneAligned ? isa : Int4Isa.Scalar;
@@ -26,7 +39,7 @@ internal static unsafe class Int4GemmPanel
             {
                 int tile = o / PackedInt4Matrix.RowsPerTile, row = o % PackedInt4Matrix.RowsPerTile;
                 byte* words = w.Codes + w.ChunkOffset(tile, kb / PackedInt4Matrix.ChunkWeights) + row * PackedInt4Matrix.ChunkBytes;
-                var rowGroups = new RowGroups(w, o);
+                var rowGroups = new RowGroups(w, j, meta);
                 int firstPlane = kb / PackedInt4Matrix.PlaneWeights;
                 if (path == Int4Isa.Avx512) RowAvx512(words, rowGroups, firstPlane, span, dst);
                 else if (path == Int4Isa.Avx2) RowVector256(words, rowGroups, firstPlane, span, dst);
@@ -35,12 +48,14 @@ internal static unsafe class Int4GemmPanel
         }
     }
 
-    /// <summary>Scale and zero point of one row's groups, by plane.</summary>
-    private readonly struct RowGroups(PackedInt4Matrix w, int o)
+    /// <summary>Scale and zero point of the groups of row <c>j</c> of the block, from the expanded metadata.</summary>
+    private readonly struct RowGroups(PackedInt4Matrix w, int j, float* meta)
     {
+        private readonly float* _scales = meta + (j / PackedInt4Matrix.RowsPerTile * w.GroupCount * PackedInt4Matrix.RowsPerTile + j % PackedInt4Matrix.RowsPerTile);
+        private readonly int _zeroOffset = Int4Gemm.PanelWidth * w.GroupCount; // zero points follow the 8 tiles' scales
         public readonly int PlanesPerGroup = w.PlanesPerGroup;
-        public float Scale(int group) => w.ScaleAt(o, group);
-        public float Zero(int group) => w.ZeroAt(o, group);
+        public float Scale(int group) => _scales[group * PackedInt4Matrix.RowsPerTile];
+        public float Zero(int group) => _scales[_zeroOffset + group * PackedInt4Matrix.RowsPerTile];
     }
 
     private static void RowScalar(PackedInt4Matrix w, int o, int kb, int depth, float* dst)
