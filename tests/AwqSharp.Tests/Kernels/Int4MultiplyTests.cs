@@ -115,16 +115,18 @@ public class Int4MultiplyTests
     public void SmallBatchRowsEqualSingleRowProducts(Int4Isa isa)
     {
         var packed = PackedInt4Matrix.FromQuantized(Int4TestData.Weight(45, 392, 64, seed: 3));
-        const int m = 3;
-        var x = Int4TestData.Activations(m, 392, seed: 4);
-        var batch = new float[m * 45];
-        Int4TestData.With(isa, 2, () => packed.Multiply(x, batch, m));
-        for (int i = 0; i < m; i++)
+        for (int m = 2; m <= PackedInt4Matrix.GemvMaxRows; m++)
         {
-            var single = new float[45];
-            var row = x.AsSpan(i * 392, 392).ToArray();
-            Int4TestData.With(isa, 2, () => packed.Multiply(row, single, 1));
-            Assert.True(single.AsSpan().SequenceEqual(batch.AsSpan(i * 45, 45)), $"{isa}: row {i} of a batch differs from the same row alone");
+            var x = Int4TestData.Activations(m, 392, seed: 4 + m);
+            var batch = new float[m * 45];
+            Int4TestData.With(isa, 2, () => packed.Multiply(x, batch, m));
+            for (int i = 0; i < m; i++)
+            {
+                var single = new float[45];
+                var row = x.AsSpan(i * 392, 392).ToArray();
+                Int4TestData.With(isa, 2, () => packed.Multiply(row, single, 1));
+                Assert.True(single.AsSpan().SequenceEqual(batch.AsSpan(i * 45, 45)), $"{isa}: row {i} of a batch of {m} differs from the same row alone");
+            }
         }
     }
 

@@ -19,17 +19,22 @@ internal static unsafe class Int4Gemv
             int metaLength = Int4Metadata.TileLength(w);
             using var meta = new AlignedBuffer(2L * metaLength);
             float* scales = meta.Pointer, zeros = meta.Pointer + metaLength;
-            float* out4 = stackalloc float[PackedInt4Matrix.RowsPerTile];
+            float* out16 = stackalloc float[Int4GemvKernels.MaxRowsPerCall * PackedInt4Matrix.RowsPerTile];
             for (int tile = first; tile < end; tile++)
             {
                 Int4Metadata.ConvertTile(w, tile, scales, zeros);
                 int o0 = tile * PackedInt4Matrix.RowsPerTile;
                 int rows = Math.Min(PackedInt4Matrix.RowsPerTile, n - o0);
-                for (int i = 0; i < m; i++)
+                for (int i0 = 0; i0 < m; i0 += Int4GemvKernels.MaxRowsPerCall)
                 {
-                    Int4GemvKernels.Tile(isa, w, tile, act.Row(i), act.RowSums(w, i), scales, zeros, out4);
-                    float* yi = y + (long)i * n + o0;
-                    for (int r = 0; r < rows; r++) yi[r] = bias == null ? out4[r] : out4[r] + bias[o0 + r];
+                    int count = Math.Min(Int4GemvKernels.MaxRowsPerCall, m - i0);
+                    Int4GemvKernels.TileRows(isa, w, tile, act, i0, count, scales, zeros, out16);
+                    for (int i = 0; i < count; i++)
+                    {
+                        float* yi = y + (long)(i0 + i) * n + o0;
+                        float* oi = out16 + i * PackedInt4Matrix.RowsPerTile;
+                        for (int r = 0; r < rows; r++) yi[r] = bias == null ? oi[r] : oi[r] + bias[o0 + r];
+                    }
                 }
             }
         });
@@ -45,20 +50,25 @@ internal static unsafe class Int4Gemv
             int gateLength = Int4Metadata.TileLength(gate), upLength = Int4Metadata.TileLength(up);
             using var meta = new AlignedBuffer(2L * (gateLength + upLength));
             float* gs = meta.Pointer, gz = gs + gateLength, us = gz + gateLength, uz = us + upLength;
-            float* g4 = stackalloc float[PackedInt4Matrix.RowsPerTile];
-            float* u4 = stackalloc float[PackedInt4Matrix.RowsPerTile];
+            float* g16 = stackalloc float[Int4GemvKernels.MaxRowsPerCall * PackedInt4Matrix.RowsPerTile];
+            float* u16 = stackalloc float[Int4GemvKernels.MaxRowsPerCall * PackedInt4Matrix.RowsPerTile];
             for (int tile = first; tile < end; tile++)
             {
                 Int4Metadata.ConvertTile(gate, tile, gs, gz);
                 Int4Metadata.ConvertTile(up, tile, us, uz);
                 int o0 = tile * PackedInt4Matrix.RowsPerTile;
                 int rows = Math.Min(PackedInt4Matrix.RowsPerTile, n - o0);
-                for (int i = 0; i < m; i++)
+                for (int i0 = 0; i0 < m; i0 += Int4GemvKernels.MaxRowsPerCall)
                 {
-                    Int4GemvKernels.Tile(isa, gate, tile, gateAct.Row(i), gateAct.RowSums(gate, i), gs, gz, g4);
-                    Int4GemvKernels.Tile(isa, up, tile, upAct.Row(i), upAct.RowSums(up, i), us, uz, u4);
-                    float* yi = y + (long)i * n + o0;
-                    for (int r = 0; r < rows; r++) yi[r] = PackedInt4Matrix.SiluTimes(g4[r], u4[r]);
+                    int count = Math.Min(Int4GemvKernels.MaxRowsPerCall, m - i0);
+                    Int4GemvKernels.TileRows(isa, gate, tile, gateAct, i0, count, gs, gz, g16);
+                    Int4GemvKernels.TileRows(isa, up, tile, upAct, i0, count, us, uz, u16);
+                    for (int i = 0; i < count; i++)
+                    {
+                        float* yi = y + (long)(i0 + i) * n + o0;
+                        for (int r = 0; r < rows; r++)
+                            yi[r] = PackedInt4Matrix.SiluTimes(g16[i * PackedInt4Matrix.RowsPerTile + r], u16[i * PackedInt4Matrix.RowsPerTile + r]);
+                    }
                 }
             }
         });

@@ -37,4 +37,24 @@ internal static unsafe class Int4GemvKernels
                 break;
         }
     }
+
+    /// <summary>Activation rows one kernel call covers at most (the AVX-512 path shares the table lookups between them).</summary>
+    public const int MaxRowsPerCall = 4;
+
+    /// <summary>
+    /// out16[i · 4 + r] = Σ_k W[4·tile + r, k] · x_(first + i)[k] for i &lt; <paramref name="count"/> (at most 4):
+    /// bitwise what <see cref="Tile"/> gives row by row.
+    /// </summary>
+    public static void TileRows(Int4Isa isa, PackedInt4Matrix w, int tile, Int4GemvActivations act, int first, int count, float* scales, float* zeros, float* out16)
+    {
+        if (count >= 2 && Effective(isa, w) == Int4Isa.Avx512)
+        {
+            float** rows = stackalloc float*[MaxRowsPerCall];
+            for (int i = 0; i < MaxRowsPerCall; i++) rows[i] = act.Row(first + Math.Min(i, count - 1)); // spare lanes repeat the last row
+            Int4GemvAvx512.Tile4Rows(w.Codes + w.ChunkOffset(tile, 0), scales, zeros, rows, w.PlaneCount, w.PlanesPerGroup, out16);
+            return;
+        }
+        for (int i = 0; i < count; i++)
+            Tile(isa, w, tile, act.Row(first + i), act.RowSums(w, first + i), scales, zeros, out16 + i * PackedInt4Matrix.RowsPerTile);
+    }
 }
