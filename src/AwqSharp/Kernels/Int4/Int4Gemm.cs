@@ -13,8 +13,10 @@ internal static unsafe class Int4Gemm
 {
     /// <summary>Output columns of one panel (8 tiles).</summary>
     internal const int PanelWidth = 32;
-    /// <summary>Inputs of one panel slice (2 chunks).</summary>
-    internal const int PanelDepth = 256;
+    /// <summary>Inputs of one panel slice (one chunk): panel (16 KB) and strip slice (8 KB) stay in L1 together.</summary>
+    internal const int PanelDepth = 128;
+    /// <summary>Floats between panel rows: one cache line more than the depth, so the 16 rows a micro-kernel broadcasts from do not share L1 sets.</summary>
+    internal const int PanelStride = PanelDepth + 16;
     /// <summary>Activation rows interleaved in one packed strip.</summary>
     internal const int StripRows = 16;
     /// <summary>Below this many multiply-adds a product runs on one thread.</summary>
@@ -69,7 +71,7 @@ internal static unsafe class Int4Gemm
             long cLength = (long)stripCount * StripRows * PanelWidth;
             using var c1 = new AlignedBuffer(cLength);
             using var c2 = new AlignedBuffer(second is null ? 0 : cLength);
-            using var panel = new AlignedBuffer(PanelWidth * PanelDepth);
+            using var panel = new AlignedBuffer(PanelWidth * PanelStride);
             using var meta = new AlignedBuffer(Math.Max(Int4GemmPanel.MetadataLength(first), second is null ? 0 : Int4GemmPanel.MetadataLength(second)));
             while (queue.TryTake(out int block))
             {

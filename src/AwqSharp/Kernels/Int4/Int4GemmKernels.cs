@@ -5,14 +5,14 @@ using System.Runtime.Intrinsics.X86;
 namespace AwqSharp.Kernels.Int4;
 
 /// <summary>
-/// GEMM micro-kernels: <c>c[j · 16 + r] += Σ_i panel[j · 256 + i] · strip[i · 16 + r]</c> for one 16-row
+/// GEMM micro-kernels: <c>c[j · 16 + r] += Σ_i panel[j · PanelStride + i] · strip[i · 16 + r]</c> for one 16-row
 /// strip and the 32 rows of a weight panel, each output a sequential FMA chain over i (so every path
 /// computes the same bits). AVX-512: 16 columns × 16 rows in 16 registers, one activation vector and 16
 /// broadcast FMAs per input; AVX2 4 × 16 and Vector128 2 × 16 sub-tiles.
 /// </summary>
 internal static unsafe class Int4GemmKernels
 {
-    private const int D = Int4Gemm.PanelDepth, R = Int4Gemm.StripRows;
+    private const int D = Int4Gemm.PanelStride, R = Int4Gemm.StripRows;
 
     public static void Strip(Int4Isa isa, float* panel, float* strip, float* c, int depth)
     {
@@ -39,6 +39,7 @@ internal static unsafe class Int4GemmKernels
         var c12 = Vector512.Load(c + 12 * R); var c13 = Vector512.Load(c + 13 * R); var c14 = Vector512.Load(c + 14 * R); var c15 = Vector512.Load(c + 15 * R);
         for (int i = 0; i < depth; i++, w++, x += R)
         {
+            Sse.Prefetch0(x + 8 * R); // the strip streams from L2: ask 8 lines ahead
             var v = Vector512.Load(x);
             c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[0]), v, c0);
             c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[D]), v, c1);

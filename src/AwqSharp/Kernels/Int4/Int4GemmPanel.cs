@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace AwqSharp.Kernels.Int4;
 
 /// <summary>
-/// Dequantizes a 32-row × up-to-256-deep slice of W into the float panel the GEMM micro-kernels
-/// broadcast from, <c>panel[j · 256 + i] = W[o0 + j, kb + i]</c>. In the packed layout plane p's 16
+/// Dequantizes a 32-row × up-to-128-deep slice of W into the float panel the GEMM micro-kernels
+/// broadcast from, <c>panel[j · PanelStride + i] = W[o0 + j, kb + i]</c>. In the packed layout plane p's 16
 /// words are inputs 16p..16p+15 in order, so each row comes out contiguous with plain vector stores.
 /// Values are exactly <see cref="PackedInt4Matrix.Dequantize"/>'s; rows past OutFeatures are zero.
 /// The block's metadata comes pre-expanded by <see cref="ExpandMetadata"/>.
@@ -31,7 +31,7 @@ internal static unsafe class Int4GemmPanel
         var path = w.PlaneAligned ? isa : Int4Isa.Scalar;
         for (int j = 0; j < Int4Gemm.PanelWidth; j++)
         {
-            float* dst = panel + j * Int4Gemm.PanelDepth;
+            float* dst = panel + j * Int4Gemm.PanelStride;
             int o = o0 + j;
             if (o >= w.OutFeatures) new Span<float>(dst, span).Clear();
             else if (path == Int4Isa.Scalar) RowScalar(w, o, kb, depth, dst);
