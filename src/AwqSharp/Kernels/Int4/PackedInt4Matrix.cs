@@ -37,8 +37,6 @@ public sealed unsafe class PackedInt4Matrix
     internal const int PlaneWeights = 16;
     internal const int PlanesPerChunk = ChunkWeights / PlaneWeights;
     internal const int TileChunkBytes = RowsPerTile * ChunkBytes;
-    /// <summary>Batches up to this many rows run the GEMV kernel row by row; larger ones the panel GEMM.</summary>
-    internal const int GemvMaxRows = 4;
 
     private readonly byte[] _codeStorage; // pinned (POH): _codes stays valid
     private readonly byte* _codes;
@@ -223,7 +221,7 @@ public sealed unsafe class PackedInt4Matrix
         fixed (float* px = x) fixed (float* py = y) fixed (float* pb = bias)
         {
             float* pbias = bias.IsEmpty ? null : pb;
-            if (UsesGemv(m, isa)) Int4Gemv.Run(this, px, m, py, pbias, isa, threads);
+            if (UsesGemv(m, isa, this)) Int4Gemv.Run(this, px, m, py, pbias, isa, threads);
             else Int4Gemm.Run(this, px, m, py, pbias, isa, threads);
         }
     }
@@ -245,13 +243,21 @@ public sealed unsafe class PackedInt4Matrix
         int threads = Int4Kernels.Threads;
         fixed (float* px = x) fixed (float* py = y)
         {
-            if (UsesGemv(m, isa)) Int4Gemv.RunSiluGateUp(gate, up, px, m, py, isa, threads);
+            if (UsesGemv(m, isa, gate) && UsesGemv(m, isa, up)) Int4Gemv.RunSiluGateUp(gate, up, px, m, py, isa, threads);
             else Int4Gemm.RunSiluGateUp(gate, up, px, m, py, isa, threads);
         }
     }
 
-    /// <summary>Small batches (and the scalar path) run the GEMV kernel row by row; larger ones the panel GEMM.</summary>
-    internal static bool UsesGemv(int m, Int4Isa isa) => m <= GemvMaxRows || isa == Int4Isa.Scalar;
+    /// <summary>
+    /// Batches up to this many rows run the GEMV kernel (weights streamed once, each tile reused from L1 for
+    /// every row); larger ones the panel GEMM. The AVX-512 GEMV shares its table lookups between 4 rows,
+    /// which keeps it ahead of the GEMM (dequantize a panel, then pure FMAs) up to about 16 rows on Zen 4;
+    /// the other GEMVs decode once per row and lose from about 6 rows (measured, docs/int4-kernels.md).
+    /// </summary>
+    internal static int GemvMaxRows(Int4Isa isa, PackedInt4Matrix w) => isa == Int4Isa.Avx512 && w.PlaneAligned ? 16 : 4;
+
+    /// <summary>Whether a batch of <paramref name="m"/> rows runs the GEMV (always on the scalar path) rather than the panel GEMM.</summary>
+    internal static bool UsesGemv(int m, Int4Isa isa, PackedInt4Matrix w) => isa == Int4Isa.Scalar || m <= GemvMaxRows(isa, w);
 
     private void CheckArguments(ReadOnlySpan<float> x, Span<float> y, int m, ReadOnlySpan<float> bias, string yName)
     {
