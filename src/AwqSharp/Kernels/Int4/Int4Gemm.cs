@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace AwqSharp.Kernels.Int4;
 
 /// <summary>
@@ -24,7 +26,7 @@ internal static unsafe class Int4Gemm
 
     public static void Run(PackedInt4Matrix w, float* x, int m, float* y, float* bias, Int4Isa isa, int threads)
     {
-        using var strips = PackActivations(x, m, w.InFeatures);
+        using var strips = PackActivations(x, m, w.InFeatures, threads);
         int n = w.OutFeatures;
         ForEachBlock(w, null, m, threads, strips.Pointer, isa, (block, c1, _) =>
         {
@@ -40,7 +42,7 @@ internal static unsafe class Int4Gemm
 
     public static void RunSiluGateUp(PackedInt4Matrix gate, PackedInt4Matrix up, float* x, int m, float* y, Int4Isa isa, int threads)
     {
-        using var strips = PackActivations(x, m, gate.InFeatures);
+        using var strips = PackActivations(x, m, gate.InFeatures, threads);
         int n = gate.OutFeatures;
         ForEachBlock(gate, up, m, threads, strips.Pointer, isa, (block, c1, c2) =>
         {
@@ -96,22 +98,28 @@ internal static unsafe class Int4Gemm
         }
     }
 
-    /// <summary>Packs x[m, k] into strips of 16 rows: strips[(s · k + i) · 16 + r] = x[16s + r, i], rows past m zero.</summary>
-    internal static AlignedBuffer PackActivations(float* x, int m, int k)
+    /// <summary>Packs x[m, k] into strips of 16 rows: strips[(s · k + i) · 16 + r] = x[16s + r, i], rows past m zero; strips in parallel.</summary>
+    internal static PooledBuffer PackActivations(float* x, int m, int k, int threads = 1)
     {
         int stripCount = (m + StripRows - 1) / StripRows;
-        var strips = new AlignedBuffer((long)stripCount * k * StripRows);
-        for (int s = 0; s < stripCount; s++)
+        var strips = new PooledBuffer((long)stripCount * k * StripRows);
+        float* dst0 = strips.Pointer;
+        if ((long)m * k < (1 << 18)) threads = 1;
+        bool transpose = Avx512F.IsSupported;
+        Int4Parallel.Run(stripCount, threads, queue =>
         {
-            float* dst = strips.Pointer + (long)s * k * StripRows;
-            for (int r = 0; r < StripRows; r++)
+            while (queue.TryTake(out int s))
             {
-                int row = s * StripRows + r;
-                float* src = x + (long)row * k;
-                if (row < m) for (int i = 0; i < k; i++) dst[i * StripRows + r] = src[i];
-                else for (int i = 0; i < k; i++) dst[i * StripRows + r] = 0;
+                int rows = Math.Min(StripRows, m - s * StripRows);
+                float* src = x + (long)s * StripRows * k;
+                float* dst = dst0 + (long)s * k * StripRows;
+                int i = 0;
+                if (transpose && rows == StripRows)
+                    for (; i + StripRows <= k; i += StripRows) Int4Transpose.Transpose16x16(src + i, k, dst + (long)i * StripRows);
+                for (; i < k; i++)
+                    for (int r = 0; r < StripRows; r++) dst[(long)i * StripRows + r] = r < rows ? src[(long)r * k + i] : 0;
             }
-        }
+        });
         return strips;
     }
 }
