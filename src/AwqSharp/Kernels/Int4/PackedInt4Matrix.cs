@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using AwqSharp.Quantization;
 
 namespace AwqSharp.Kernels.Int4;
@@ -112,9 +114,9 @@ public sealed unsafe class PackedInt4Matrix
 
     private static void Validate(QuantizedWeight w)
     {
-        int bad = Array.FindIndex(w.Codes, c => c > 15);
+        int bad = w.Codes.AsSpan().IndexOfAnyInRange((byte)16, byte.MaxValue);
         if (bad >= 0) throw new AwqException($"QuantizedWeight.Codes[{bad / w.InFeatures}, {bad % w.InFeatures}] is {w.Codes[bad]}, above the 4-bit maximum 15");
-        bad = Array.FindIndex(w.Zeros, z => z > 15);
+        bad = w.Zeros.AsSpan().IndexOfAnyInRange((byte)16, byte.MaxValue);
         if (bad >= 0) throw new AwqException($"QuantizedWeight.Zeros[{bad / w.GroupCount}, {bad % w.GroupCount}] is {w.Zeros[bad]}, above the 4-bit maximum 15");
         bad = Array.FindIndex(w.Scales, s => !float.IsFinite(s));
         if (bad >= 0) throw new AwqException($"QuantizedWeight.Scales[{bad / w.GroupCount}, {bad % w.GroupCount}] is {w.Scales[bad]}, not a finite number");
@@ -122,28 +124,66 @@ public sealed unsafe class PackedInt4Matrix
 
     private static bool IsExactHalf(float s) => (float)(Half)s == s;
 
+    /// <summary>Writes the codes into the tile/chunk layout, rows in parallel (each row's bytes are independent).</summary>
     private void PackCodes(byte[] codes)
     {
-        int k = InFeatures;
-        for (int o = 0; o < OutFeatures; o++)
+        int k = InFeatures, fullChunks = k / ChunkWeights;
+        int rowsPerUnit = Math.Max(RowsPerTile, 256 * 1024 / Math.Max(1, k) / RowsPerTile * RowsPerTile);
+        int units = (OutFeatures + rowsPerUnit - 1) / rowsPerUnit;
+        Int4Parallel.Run(units, Int4Kernels.Threads, queue =>
         {
-            int tile = o / RowsPerTile, row = o % RowsPerTile;
-            for (int c = 0; c < ChunkCount; c++)
+            fixed (byte* all = codes)
             {
-                uint* words = (uint*)(_codes + ChunkOffset(tile, c) + row * ChunkBytes);
-                int chunkStart = c * ChunkWeights;
-                for (int d = 0; d < PlaneWeights; d++)
+                while (queue.TryTake(out int unit))
                 {
-                    uint word = 0;
-                    for (int j = 0; j < PlanesPerChunk; j++)
+                    for (int o = unit * rowsPerUnit, end = Math.Min(OutFeatures, o + rowsPerUnit); o < end; o++)
                     {
-                        int i = chunkStart + j * PlaneWeights + d;
-                        if (i < k) word |= (uint)codes[(long)o * k + i] << (4 * j);
+                        byte* src = all + (long)o * k;
+                        int tile = o / RowsPerTile, row = o % RowsPerTile;
+                        int c = 0;
+                        if (Sse2.IsSupported)
+                            for (; c < fullChunks; c++) PackChunkSse2(src + c * ChunkWeights, _codes + ChunkOffset(tile, c) + row * ChunkBytes);
+                        for (; c < ChunkCount; c++) PackChunkScalar(src, k, c, (uint*)(_codes + ChunkOffset(tile, c) + row * ChunkBytes));
                     }
-                    words[d] = word;
                 }
             }
+        });
+    }
+
+    /// <summary>One row's chunk, any length: word d, nibble j = code of input 128c + 16j + d (0 past the end).</summary>
+    private static void PackChunkScalar(byte* row, int inFeatures, int chunk, uint* words)
+    {
+        int chunkStart = chunk * ChunkWeights;
+        for (int d = 0; d < PlaneWeights; d++)
+        {
+            uint word = 0;
+            for (int j = 0; j < PlanesPerChunk; j++)
+            {
+                int i = chunkStart + j * PlaneWeights + d;
+                if (i < inFeatures) word |= (uint)row[i] << (4 * j);
+            }
+            words[d] = word;
         }
+    }
+
+    /// <summary>
+    /// One full 128-input chunk: byte 4d + t of the output is plane 2t (low nibble) and plane 2t + 1 (high)
+    /// at lane d, so pair the planes into bytes, then interleave the four pair vectors byte- and word-wise.
+    /// </summary>
+    private static void PackChunkSse2(byte* src, byte* dst)
+    {
+        var p0 = Sse2.Or(Sse2.LoadVector128(src), Sse2.ShiftLeftLogical(Sse2.LoadVector128(src + 16).AsUInt16(), 4).AsByte());
+        var p1 = Sse2.Or(Sse2.LoadVector128(src + 32), Sse2.ShiftLeftLogical(Sse2.LoadVector128(src + 48).AsUInt16(), 4).AsByte());
+        var p2 = Sse2.Or(Sse2.LoadVector128(src + 64), Sse2.ShiftLeftLogical(Sse2.LoadVector128(src + 80).AsUInt16(), 4).AsByte());
+        var p3 = Sse2.Or(Sse2.LoadVector128(src + 96), Sse2.ShiftLeftLogical(Sse2.LoadVector128(src + 112).AsUInt16(), 4).AsByte());
+        var a = Sse2.UnpackLow(p0, p1).AsUInt16();  // (p0[d], p1[d]) for d = 0..7
+        var b = Sse2.UnpackHigh(p0, p1).AsUInt16(); // d = 8..15
+        var c = Sse2.UnpackLow(p2, p3).AsUInt16();
+        var e = Sse2.UnpackHigh(p2, p3).AsUInt16();
+        Sse2.Store(dst, Sse2.UnpackLow(a, c).AsByte());       // words 0..3
+        Sse2.Store(dst + 16, Sse2.UnpackHigh(a, c).AsByte()); // words 4..7
+        Sse2.Store(dst + 32, Sse2.UnpackLow(b, e).AsByte());  // words 8..11
+        Sse2.Store(dst + 48, Sse2.UnpackHigh(b, e).AsByte()); // words 12..15
     }
 
     private void PackMetadata(QuantizedWeight w)
