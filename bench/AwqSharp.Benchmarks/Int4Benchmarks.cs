@@ -14,6 +14,7 @@ namespace AwqSharp.Benchmarks;
 /// Decode (m = 1) at Llama-3.2-1B / TinyLlama and Llama-2-7B shapes: INT4 GEMV against an FP32 GEMV
 /// (TensorPrimitives.Dot per row on 2 threads), with the weight bytes each streams per call, the GB/s
 /// that makes, and that as a share of the machine's measured read bandwidth (the decode roofline).
+/// Weights are cold (cycled through copies larger than the L3), as they are when decoding a real model.
 /// Run: dotnet run -c Release --project bench/AwqSharp.Benchmarks -- --filter '*Int4Gemv*' --job short
 /// </summary>
 [Config(typeof(Int4BenchmarkConfig))]
@@ -23,38 +24,50 @@ public class Int4GemvBenchmarks
     [Params("2048x5632", "5632x2048", "2048x2048", "4096x11008")]
     public string Shape { get; set; } = "2048x2048";
 
-    private PackedInt4Matrix _packed = null!, _up = null!;
-    private float[] _dense = null!, _x = null!, _y = null!;
-    private int _in, _out;
+    /// <summary>Each benchmark cycles through copies of its weights totalling at least this much, so they come from DRAM as in a real model (a 2048x2048 INT4 matrix alone would sit in L3).</summary>
+    private const long ColdBytes = 256L << 20;
+
+    private PackedInt4Matrix[] _packed = null!, _up = null!;
+    private float[][] _dense = null!;
+    private float[] _x = null!, _y = null!;
+    private int _in, _out, _next;
 
     [GlobalSetup]
     public void Setup()
     {
         (_in, _out) = Int4BenchmarkShapes.Parse(Shape);
-        _packed = Int4BenchmarkShapes.RandomPacked(_out, _in, seed: 1);
-        _up = Int4BenchmarkShapes.RandomPacked(_out, _in, seed: 2);
-        _dense = Int4BenchmarkShapes.RandomFloats((long)_out * _in, seed: 3, scale: 0.02f);
+        int int4Copies = Copies(2 * Int4BenchmarkShapes.PackedBytes(_out, _in)), fp32Copies = Copies((long)_out * _in * sizeof(float));
+        _packed = Enumerable.Range(0, int4Copies).Select(i => Int4BenchmarkShapes.RandomPacked(_out, _in, seed: 2 * i + 1)).ToArray();
+        _up = Enumerable.Range(0, int4Copies).Select(i => Int4BenchmarkShapes.RandomPacked(_out, _in, seed: 2 * i + 2)).ToArray();
+        _dense = Enumerable.Range(0, fp32Copies).Select(i => Int4BenchmarkShapes.RandomFloats((long)_out * _in, seed: 100 + i, scale: 0.02f)).ToArray();
         _x = Int4BenchmarkShapes.RandomFloats(_in, seed: 4, scale: 1f);
         _y = new float[_out];
     }
+
+    private static int Copies(long bytes) => (int)Math.Max(1, (ColdBytes + bytes - 1) / bytes);
 
     [Benchmark(Baseline = true, Description = "FP32 GEMV")]
     public void Fp32Gemv()
     {
         const int threads = 2;
+        var dense = _dense[_next++ % _dense.Length];
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             int first = _out * t / threads, end = _out * (t + 1) / threads;
-            for (int o = first; o < end; o++) _y[o] = TensorPrimitives.Dot(_x, _dense.AsSpan(o * _in, _in));
+            for (int o = first; o < end; o++) _y[o] = TensorPrimitives.Dot(_x, dense.AsSpan(o * _in, _in));
         });
     }
 
     [Benchmark(Description = "INT4 GEMV")]
-    public void Int4Gemv() => _packed.Multiply(_x, _y, 1);
+    public void Int4Gemv() => _packed[_next++ % _packed.Length].Multiply(_x, _y, 1);
 
     /// <summary>Gate and up projections with SiLU in one pass (two matrices of this shape).</summary>
     [Benchmark(Description = "INT4 gate+up SiLU")]
-    public void Int4SiluGateUp() => PackedInt4Matrix.MultiplySiluGateUp(_x, _packed, _up, _y, 1);
+    public void Int4SiluGateUp()
+    {
+        int i = _next++ % _packed.Length;
+        PackedInt4Matrix.MultiplySiluGateUp(_x, _packed[i], _up[i], _y, 1);
+    }
 
     internal static long BytesStreamed(BenchmarkCase benchmark)
     {
