@@ -24,8 +24,8 @@ namespace AwqSharp.Kernels.Int4;
 /// <para>
 /// <see cref="Multiply"/> dequantizes in registers (AVX-512: a 16-entry table <c>(j - z) · s</c> per
 /// group and row, looked up by <c>vpermps</c>; AVX2/Vector128: <c>s · (Σ q·x - z · Σ x)</c> per group),
-/// runs a GEMV for small batches and a panel GEMM (dequantize 256×32 once, reuse for every row) for
-/// prefill. Activations stay float32.
+/// runs a GEMV for small batches and a panel GEMM (dequantize 32 rows × 128 inputs once into an
+/// L1-resident float panel, reuse it for every activation row) for prefill. Activations stay float32.
 /// </para>
 /// </summary>
 public sealed unsafe class PackedInt4Matrix
@@ -264,6 +264,7 @@ public sealed unsafe class PackedInt4Matrix
             if (UsesGemv(m, isa, this)) Int4Gemv.Run(this, px, m, py, pbias, isa, threads);
             else Int4Gemm.Run(this, px, m, py, pbias, isa, threads);
         }
+        GC.KeepAlive(this); // the kernels read the pinned codes through a raw pointer
     }
 
     /// <summary>
@@ -286,6 +287,8 @@ public sealed unsafe class PackedInt4Matrix
             if (UsesGemv(m, isa, gate) && UsesGemv(m, isa, up)) Int4Gemv.RunSiluGateUp(gate, up, px, m, py, isa, threads);
             else Int4Gemm.RunSiluGateUp(gate, up, px, m, py, isa, threads);
         }
+        GC.KeepAlive(gate);
+        GC.KeepAlive(up);
     }
 
     /// <summary>
