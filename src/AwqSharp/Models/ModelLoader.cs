@@ -10,7 +10,7 @@ namespace AwqSharp.Models;
 public static class ModelLoader
 {
     /// <summary>Readers of quantized linear layers, tried in order when a linear has no dense <c>.weight</c>.</summary>
-    public static readonly List<IQuantizedLinearReader> QuantizedReaders = [];
+    public static readonly List<IQuantizedLinearReader> QuantizedReaders = [new Formats.AutoAwq.AwqLinearReader()];
 
     public static LlamaModel Load(string modelDirectory, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using AwqSharp.Kernels;
 using AwqSharp.Runtime;
 
@@ -7,7 +8,8 @@ namespace AwqSharp.Models;
 /// <summary>
 /// One Llama decoder block over a batch of rows (several sequences concatenated):
 /// <c>x += o_proj(attention(rope(q,k), v))</c> on <c>input_layernorm(x)</c>, then
-/// <c>x += down(silu(gate(h)) * up(h))</c> on <c>post_attention_layernorm(x)</c>.
+/// <c>x += down(silu(gate(h)) * up(h))</c> on <c>h = post_attention_layernorm(x)</c>.
+/// The attention and MLP halves are public on their own: AWQ's search runs them in isolation.
 /// </summary>
 public static class TransformerBlock
 {
@@ -19,20 +21,47 @@ public static class TransformerBlock
     public static void Forward(ModelConfig c, LayerWeights w, int layer, int cacheLayer, RotaryEmbedding rope, Span<float> x,
         IReadOnlyList<SequenceSlice> sequences, IBlockObserver? observer = null)
     {
-        int rows = x.Length / c.HiddenSize;
-        int hidden = c.HiddenSize, qDim = c.QDim, kvDim = c.KvDim, inter = c.IntermediateSize;
+        int hidden = c.HiddenSize;
+        int rows = x.Length / hidden;
         var pool = ArrayPool<float>.Shared;
-        float[] normed = pool.Rent(rows * hidden), q = pool.Rent(rows * qDim), k = pool.Rent(rows * kvDim), v = pool.Rent(rows * kvDim),
-            attn = pool.Rent(rows * qDim), proj = pool.Rent(rows * Math.Max(hidden, inter)), up = pool.Rent(rows * inter);
+        float[] normed = pool.Rent(rows * hidden), delta = pool.Rent(rows * hidden);
         try
         {
-            // Attention
             var xn = normed.AsSpan(0, rows * hidden);
+            var d = delta.AsSpan(0, rows * hidden);
             Ops.RmsNorm(x, w.InputNorm, xn, rows, c.RmsNormEps);
             observer?.OnInput(layer, BlockInput.Attention, xn, rows, hidden);
-            w.Q.Forward(xn, q.AsSpan(0, rows * qDim), rows);
-            w.K.Forward(xn, k.AsSpan(0, rows * kvDim), rows);
-            w.V.Forward(xn, v.AsSpan(0, rows * kvDim), rows);
+            AttentionForward(c, w.Q, w.K, w.V, w.O, cacheLayer, rope, xn, d, sequences, observer, layer);
+            TensorPrimitives.Add(x, d, x);
+
+            Ops.RmsNorm(x, w.PostAttentionNorm, xn, rows, c.RmsNormEps);
+            observer?.OnInput(layer, BlockInput.Mlp, xn, rows, hidden);
+            MlpForward(c, w.Gate, w.Up, w.Down, xn, d, rows, observer, layer);
+            TensorPrimitives.Add(x, d, x);
+        }
+        finally
+        {
+            pool.Return(normed);
+            pool.Return(delta);
+        }
+    }
+
+    /// <summary>
+    /// The self-attention module (q, k, v projections, RoPE, causal GQA attention, o_proj) on normed
+    /// input <paramref name="xn"/> [rows, hidden], writing [rows, hidden] to <paramref name="output"/>.
+    /// </summary>
+    public static void AttentionForward(ModelConfig c, ILinear wq, ILinear wk, ILinear wv, ILinear wo, int cacheLayer, RotaryEmbedding rope,
+        ReadOnlySpan<float> xn, Span<float> output, IReadOnlyList<SequenceSlice> sequences, IBlockObserver? observer = null, int layer = 0)
+    {
+        int rows = xn.Length / c.HiddenSize;
+        int qDim = c.QDim, kvDim = c.KvDim;
+        var pool = ArrayPool<float>.Shared;
+        float[] q = pool.Rent(rows * qDim), k = pool.Rent(rows * kvDim), v = pool.Rent(rows * kvDim), attn = pool.Rent(rows * qDim);
+        try
+        {
+            wq.Forward(xn, q.AsSpan(0, rows * qDim), rows);
+            wk.Forward(xn, k.AsSpan(0, rows * kvDim), rows);
+            wv.Forward(xn, v.AsSpan(0, rows * kvDim), rows);
             foreach (var s in sequences)
             {
                 int start = s.Cache.Length;
@@ -55,26 +84,34 @@ public static class TransformerBlock
             }
             var attnOut = attn.AsSpan(0, rows * qDim);
             observer?.OnInput(layer, BlockInput.AttentionOutput, attnOut, rows, qDim);
-            var o = proj.AsSpan(0, rows * hidden);
-            w.O.Forward(attnOut, o, rows);
-            System.Numerics.Tensors.TensorPrimitives.Add(x, o, x);
-
-            // MLP
-            Ops.RmsNorm(x, w.PostAttentionNorm, xn, rows, c.RmsNormEps);
-            observer?.OnInput(layer, BlockInput.Mlp, xn, rows, hidden);
-            var gate = proj.AsSpan(0, rows * inter);
-            var u = up.AsSpan(0, rows * inter);
-            w.Gate.Forward(xn, gate, rows);
-            w.Up.Forward(xn, u, rows);
-            Ops.SiluMultiply(gate, u);
-            observer?.OnInput(layer, BlockInput.MlpDown, gate, rows, inter);
-            var down = normed.AsSpan(0, rows * hidden);
-            w.Down.Forward(gate, down, rows);
-            System.Numerics.Tensors.TensorPrimitives.Add(x, down, x);
+            wo.Forward(attnOut, output.Slice(0, rows * c.HiddenSize), rows);
         }
         finally
         {
-            foreach (var a in new[] { normed, q, k, v, attn, proj, up }) pool.Return(a);
+            pool.Return(q); pool.Return(k); pool.Return(v); pool.Return(attn);
+        }
+    }
+
+    /// <summary>The SwiGLU MLP <c>down(silu(gate(h)) * up(h))</c> on [rows, hidden], writing [rows, hidden].</summary>
+    public static void MlpForward(ModelConfig c, ILinear gate, ILinear up, ILinear down, ReadOnlySpan<float> xn, Span<float> output, int rows,
+        IBlockObserver? observer = null, int layer = 0)
+    {
+        int inter = c.IntermediateSize;
+        var pool = ArrayPool<float>.Shared;
+        float[] g = pool.Rent(rows * inter), u = pool.Rent(rows * inter);
+        try
+        {
+            var gs = g.AsSpan(0, rows * inter);
+            var us = u.AsSpan(0, rows * inter);
+            gate.Forward(xn, gs, rows);
+            up.Forward(xn, us, rows);
+            Ops.SiluMultiply(gs, us);
+            observer?.OnInput(layer, BlockInput.MlpDown, gs, rows, inter);
+            down.Forward(gs, output.Slice(0, rows * c.HiddenSize), rows);
+        }
+        finally
+        {
+            pool.Return(g); pool.Return(u);
         }
     }
 }

@@ -51,6 +51,9 @@ public sealed class SafetensorsCheckpoint : ITensorSource
             }
             return FromFiles(pathOrDirectory, shardNames.Select(s => Path.Combine(pathOrDirectory, s)).ToList(), (index, weightMap));
         }
+        // A lone model.safetensors is the checkpoint (other .safetensors beside it, e.g. reference data, are not weights).
+        var single = Path.Combine(pathOrDirectory, "model.safetensors");
+        if (File.Exists(single)) return FromFiles(pathOrDirectory, [single], null);
         var all = Directory.GetFiles(pathOrDirectory, "*.safetensors").OrderBy(f => f, StringComparer.Ordinal).ToList();
         if (all.Count == 0)
             throw new InvalidModelFileException(pathOrDirectory, "no *.safetensors files (and no " + IndexFileName + ") in this directory");
