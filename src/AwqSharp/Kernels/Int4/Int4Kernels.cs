@@ -16,11 +16,14 @@ public static class Int4Kernels
     /// <summary>The fastest path this CPU supports.</summary>
     public static Int4Isa BestSupported { get; } = Detect();
 
-    /// <summary>The path <see cref="PackedInt4Matrix.Multiply"/> uses now: <see cref="BestSupported"/> unless overridden.</summary>
-    public static Int4Isa Active => s_forcedIsa.Value ?? BestSupported;
+    /// <summary>
+    /// The path <see cref="PackedInt4Matrix.Multiply"/> uses now: <see cref="BestSupported"/>, unless the
+    /// float kernels' process-wide choice (<c>AWQ_KERNEL_ISA</c>: avx512, avx2, portable) or a test override says otherwise.
+    /// </summary>
+    public static Int4Isa Active => s_forcedIsa.Value ?? FromFloatKernels(KernelIsaSelector.Override) ?? BestSupported;
 
-    /// <summary>Threads the kernels use now: <see cref="Environment.ProcessorCount"/> unless overridden.</summary>
-    public static int Threads => s_forcedThreads.Value ?? Environment.ProcessorCount;
+    /// <summary>Threads the kernels use now: <see cref="Parallelism.MaxDegreeOfParallelism"/> (<c>AWQ_THREADS</c>) unless overridden.</summary>
+    public static int Threads => s_forcedThreads.Value ?? Parallelism.MaxDegreeOfParallelism;
 
     /// <summary>Whether this CPU can run <paramref name="isa"/>.</summary>
     public static bool IsSupported(Int4Isa isa) => isa switch
@@ -60,6 +63,18 @@ public static class Int4Kernels
     /// <summary>Every path this CPU supports, slowest first.</summary>
     public static IReadOnlyList<Int4Isa> SupportedPaths { get; } =
         Enum.GetValues<Int4Isa>().Where(IsSupported).ToArray();
+
+    private static Int4Isa? FromFloatKernels(KernelIsa isa)
+    {
+        Int4Isa? mapped = isa switch
+        {
+            KernelIsa.Avx512 => Int4Isa.Avx512,
+            KernelIsa.Avx2 => Int4Isa.Avx2,
+            KernelIsa.Portable => Int4Isa.Vector128,
+            _ => null,
+        };
+        return mapped is { } m && IsSupported(m) ? m : null;
+    }
 
     private static Int4Isa Detect()
     {
