@@ -14,6 +14,7 @@ internal static class CommandCatalog
         yield return EvalCommand.Create();
         yield return GenerateCommand.Create();
         yield return ChatCommand.Create();
+        yield return BenchCommand.Create();
         yield return TemplateCommand.Create();
     }
 }
