@@ -1,0 +1,216 @@
+using System.Runtime.CompilerServices;
+
+namespace AwqSharp.Kernels;
+
+/// <summary>
+/// The GEMM path for many activation rows (prefill, perplexity windows): compute-bound, so it follows the
+/// Goto/BLIS recipe. <c>k</c> is cut into blocks of about <see cref="KcMax"/>; per block the activation rows are
+/// packed into micro-panels of <see cref="Mr"/> rows (<c>[kc][Mr]</c>, broadcast operand, L1-resident during a
+/// sweep) and each thread packs a block of <see cref="NbMax"/> weight rows into slivers of
+/// <see cref="Nr"/> = 2 vectors (<c>[kc][Nr]</c>, vector operand, L2-resident). A register-tiled
+/// <c>Mr × Nr</c> micro-kernel does the fused multiply-adds.
+/// </summary>
+/// <remarks>
+/// Determinism: per output element the arithmetic is fixed by <c>k</c> alone (the k-blocking): within a
+/// k-block one accumulator lane takes fused multiply-adds in order of <c>k</c>; block sums are added to the
+/// output in k order; the bias last. Edge tiles run the same micro-kernel into a scratch tile and are merged
+/// with the same scalar operations. The split into thread tasks therefore never changes a bit.
+/// </remarks>
+internal static unsafe class PackedGemm<TVec, TSimd>
+    where TVec : struct
+    where TSimd : struct, ISimd<TVec>
+{
+    /// <summary>Activation rows per micro-tile (broadcast operand).</summary>
+    public const int Mr = 6;
+
+    /// <summary>Weight rows (output columns) per micro-tile: two vectors.</summary>
+    public static int Nr => 2 * TSimd.Count;
+
+    /// <summary>Largest k-block: a 6 × 384 activation micro-panel is 9 KiB (L1).</summary>
+    public static readonly int KcMax = int.TryParse(Environment.GetEnvironmentVariable("AWQ_KC"), out var v) ? v : 384;
+
+    /// <summary>Weight rows packed per thread task: 256 × 384 floats is 384 KiB (L2).</summary>
+    public static readonly int NbMax = int.TryParse(Environment.GetEnvironmentVariable("AWQ_NB"), out var v) ? v : 256;
+
+    /// <summary>Activation rows packed per outer block: 3072 × 384 floats is 4.5 MiB (L3).</summary>
+    public const int MbMax = 3072;
+
+    public static void Run(GemmOperands g, int degree)
+    {
+        int kBlocks = (g.K + KcMax - 1) / KcMax;
+        int kcStep = (g.K + kBlocks - 1) / kBlocks; // equal blocks: fixed by k alone
+        int nr = Nr;
+        int nBlocks = (g.N + NbMax - 1) / NbMax;
+
+        using var xPack = new PinnedScratch(Math.Min(MbMax, RoundUp(g.M, Mr)) * kcStep);
+        for (int m0 = 0; m0 < g.M; m0 += MbMax)
+        {
+            int mb = Math.Min(MbMax, g.M - m0);
+            int panels = (mb + Mr - 1) / Mr;
+            // Split rows too when there are few weight blocks, so every thread has work.
+            int mSplits = Math.Clamp(2 * degree / nBlocks, 1, Math.Max(1, panels / 4));
+            int panelsPerSplit = (panels + mSplits - 1) / mSplits;
+            for (int p0 = 0; p0 < g.K; p0 += kcStep)
+            {
+                int kc = Math.Min(kcStep, g.K - p0);
+                bool first = p0 == 0, last = p0 + kc == g.K;
+                float* xp = xPack.Pointer;
+                var ops = g;
+                const int PanelsPerPackTask = 16;
+                Parallelism.For((panels + PanelsPerPackTask - 1) / PanelsPerPackTask, degree, t =>
+                {
+                    int end = Math.Min(panels, (t + 1) * PanelsPerPackTask);
+                    for (int pi = t * PanelsPerPackTask; pi < end; pi++)
+                        PackX(ops, m0 + pi * Mr, Math.Min(Mr, ops.M - m0 - pi * Mr), p0, kc, xp + (long)pi * Mr * kc);
+                });
+                Parallelism.For(nBlocks * mSplits, degree,
+                    () => new PinnedScratch(NbMax * kc),
+                    (task, wPack) =>
+                    {
+                        int nb0 = task / mSplits * NbMax, split = task % mSplits;
+                        int nb = Math.Min(NbMax, ops.N - nb0);
+                        int slivers = (nb + nr - 1) / nr;
+                        float* wp = wPack.Pointer;
+                        for (int s = 0; s < slivers; s++)
+                            PackW(ops, nb0 + s * nr, Math.Min(nr, nb - s * nr), p0, kc, wp + (long)s * nr * kc);
+                        int pEnd = Math.Min(panels, (split + 1) * panelsPerSplit);
+                        for (int pi = split * panelsPerSplit; pi < pEnd; pi++)
+                        {
+                            int row = m0 + pi * Mr, rows = Math.Min(Mr, ops.M - row);
+                            float* xPanel = xp + (long)pi * Mr * kc;
+                            for (int s = 0; s < slivers; s++)
+                            {
+                                int col = nb0 + s * nr, cols = Math.Min(nr, nb - s * nr);
+                                float* bias = last ? ops.Bias : null;
+                                Tile(xPanel, wp + (long)s * nr * kc, kc, ops.Y + (long)row * ops.Ldy + col, ops.Ldy, rows, cols, first,
+                                    bias == null ? null : bias + col);
+                            }
+                        }
+                    },
+                    wPack => wPack.Dispose());
+            }
+        }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>Packs activation rows <c>[row, row + rows)</c>, columns <c>[p0, p0 + kc)</c> as <c>[kc][Mr]</c>, zero-padded.</summary>
+    private static void PackX(in GemmOperands g, int row, int rows, int p0, int kc, float* dst)
+    {
+        for (int r = 0; r < Mr; r++)
+        {
+            float* d = dst + r;
+            if (r < rows)
+            {
+                float* src = g.X + (long)(row + r) * g.Ldx + p0;
+                for (int p = 0; p < kc; p++) d[p * Mr] = src[p];
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++) d[p * Mr] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Packs weight rows <c>[col, col + cols)</c>, columns <c>[p0, p0 + kc)</c> as <c>[kc][Nr]</c>, zero-padded.</summary>
+    private static void PackW(in GemmOperands g, int col, int cols, int p0, int kc, float* dst)
+    {
+        int nr = Nr;
+        const int PStep = 16; // transpose in 16-column strips so the destination lines stay in L1
+        for (int pb = 0; pb < kc; pb += PStep)
+        {
+            int pn = Math.Min(PStep, kc - pb);
+            for (int c = 0; c < nr; c++)
+            {
+                float* d = dst + (long)pb * nr + c;
+                if (c < cols)
+                {
+                    float* src = g.W + (long)(col + c) * g.Ldw + p0 + pb;
+                    for (int p = 0; p < pn; p++) d[p * nr] = src[p];
+                }
+                else
+                {
+                    for (int p = 0; p < pn; p++) d[p * nr] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>One <c>Mr × Nr</c> tile; partial tiles go through a scratch tile and are merged element by element.</summary>
+    private static void Tile(float* xPanel, float* wSliver, int kc, float* y, int ldy, int rows, int cols, bool first, float* bias)
+    {
+        int nr = Nr;
+        if (rows == Mr && cols == nr)
+        {
+            MicroKernel(xPanel, wSliver, kc, y, ldy, first, bias);
+            return;
+        }
+        float* t = stackalloc float[Mr * 2 * 16];
+        MicroKernel(xPanel, wSliver, kc, t, nr, first: true, bias: null);
+        for (int r = 0; r < rows; r++)
+        {
+            float* yr = y + (long)r * ldy;
+            float* tr = t + r * nr;
+            for (int c = 0; c < cols; c++)
+            {
+                float v = first ? tr[c] : yr[c] + tr[c];
+                if (bias != null) v += bias[c];
+                yr[c] = v;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>C[Mr, Nr] (=|+=) Xpanel[kc][Mr] · Wsliver[kc][Nr]</c>, plus <paramref name="bias"/> when not null:
+    /// 12 vector accumulators, per k two vector loads, six broadcasts and twelve fused multiply-adds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel(float* xp, float* wp, int kc, float* c, int ldc, bool first, float* bias)
+    {
+        int vc = TSimd.Count;
+        TVec c00 = TSimd.Zero, c01 = TSimd.Zero, c10 = TSimd.Zero, c11 = TSimd.Zero, c20 = TSimd.Zero, c21 = TSimd.Zero;
+        TVec c30 = TSimd.Zero, c31 = TSimd.Zero, c40 = TSimd.Zero, c41 = TSimd.Zero, c50 = TSimd.Zero, c51 = TSimd.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TSimd.Load(wp), b1 = TSimd.Load(wp + vc);
+            TVec a = TSimd.Broadcast(xp);
+            c00 = TSimd.MulAdd(a, b0, c00); c01 = TSimd.MulAdd(a, b1, c01);
+            a = TSimd.Broadcast(xp + 1);
+            c10 = TSimd.MulAdd(a, b0, c10); c11 = TSimd.MulAdd(a, b1, c11);
+            a = TSimd.Broadcast(xp + 2);
+            c20 = TSimd.MulAdd(a, b0, c20); c21 = TSimd.MulAdd(a, b1, c21);
+            a = TSimd.Broadcast(xp + 3);
+            c30 = TSimd.MulAdd(a, b0, c30); c31 = TSimd.MulAdd(a, b1, c31);
+            a = TSimd.Broadcast(xp + 4);
+            c40 = TSimd.MulAdd(a, b0, c40); c41 = TSimd.MulAdd(a, b1, c41);
+            a = TSimd.Broadcast(xp + 5);
+            c50 = TSimd.MulAdd(a, b0, c50); c51 = TSimd.MulAdd(a, b1, c51);
+            xp += Mr;
+            wp += 2 * vc;
+        }
+        StoreRow(c, c00, c01, first, bias);
+        StoreRow(c + ldc, c10, c11, first, bias);
+        StoreRow(c + 2 * ldc, c20, c21, first, bias);
+        StoreRow(c + 3 * ldc, c30, c31, first, bias);
+        StoreRow(c + 4 * ldc, c40, c41, first, bias);
+        StoreRow(c + 5 * ldc, c50, c51, first, bias);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* c, TVec v0, TVec v1, bool first, float* bias)
+    {
+        int vc = TSimd.Count;
+        if (!first)
+        {
+            v0 = TSimd.Add(TSimd.Load(c), v0);
+            v1 = TSimd.Add(TSimd.Load(c + vc), v1);
+        }
+        if (bias != null)
+        {
+            v0 = TSimd.Add(v0, TSimd.Load(bias));
+            v1 = TSimd.Add(v1, TSimd.Load(bias + vc));
+        }
+        TSimd.Store(c, v0);
+        TSimd.Store(c + vc, v1);
+    }
+}
