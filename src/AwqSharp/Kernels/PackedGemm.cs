@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace AwqSharp.Kernels;
 
@@ -116,17 +117,32 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     private static void PackW(in GemmOperands g, int col, int cols, int p0, int kc, float* dst)
     {
         int nr = Nr;
-        const int PStep = 16; // transpose in 16-column strips so the destination lines stay in L1
+        float* src = g.W + (long)col * g.Ldw + p0;
+        int c = 0;
+        if (Avx.IsSupported && TSimd.Count >= 8)
+        {
+            // Full groups of 8 rows × 8 columns through register transposes.
+            int kc8 = kc & ~7;
+            for (; c + 8 <= cols; c += 8)
+            {
+                float* s = src + (long)c * g.Ldw;
+                for (int p = 0; p < kc8; p += 8)
+                    Transpose8x8.Run(s + p, g.Ldw, dst + (long)p * nr + c, nr);
+                for (int r = 0; r < 8; r++)
+                    for (int p = kc8; p < kc; p++) dst[(long)p * nr + c + r] = s[(long)r * g.Ldw + p];
+            }
+        }
+        const int PStep = 16; // scalar transpose in 16-column strips so the destination lines stay in L1
         for (int pb = 0; pb < kc; pb += PStep)
         {
             int pn = Math.Min(PStep, kc - pb);
-            for (int c = 0; c < nr; c++)
+            for (int cc = c; cc < nr; cc++)
             {
-                float* d = dst + (long)pb * nr + c;
-                if (c < cols)
+                float* d = dst + (long)pb * nr + cc;
+                if (cc < cols)
                 {
-                    float* src = g.W + (long)(col + c) * g.Ldw + p0 + pb;
-                    for (int p = 0; p < pn; p++) d[p * nr] = src[p];
+                    float* s = src + (long)cc * g.Ldw + pb;
+                    for (int p = 0; p < pn; p++) d[p * nr] = s[p];
                 }
                 else
                 {
@@ -168,6 +184,15 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     private static void MicroKernel(float* xp, float* wp, int kc, float* c, int ldc, bool first, float* bias)
     {
         int vc = TSimd.Count;
+        if (Sse.IsSupported && !first)
+        {
+            // The output tile is read at the end; start fetching it now (rows are 2 vectors: 32-128 bytes).
+            for (int r = 0; r < Mr; r++)
+            {
+                Sse.Prefetch0(c + (long)r * ldc);
+                Sse.Prefetch0(c + (long)r * ldc + 2 * vc - 1);
+            }
+        }
         TVec c00 = TSimd.Zero, c01 = TSimd.Zero, c10 = TSimd.Zero, c11 = TSimd.Zero, c20 = TSimd.Zero, c21 = TSimd.Zero;
         TVec c30 = TSimd.Zero, c31 = TSimd.Zero, c40 = TSimd.Zero, c41 = TSimd.Zero, c50 = TSimd.Zero, c51 = TSimd.Zero;
         for (int p = 0; p < kc; p++)
