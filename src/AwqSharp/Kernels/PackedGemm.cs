@@ -9,7 +9,7 @@ namespace AwqSharp.Kernels;
 /// packed into micro-panels of <see cref="Mr"/> rows (<c>[kc][Mr]</c>, broadcast operand, L1-resident during a
 /// sweep) and each thread packs a block of <see cref="NbMax"/> weight rows into slivers of
 /// <see cref="Nr"/> = 2 vectors (<c>[kc][Nr]</c>, vector operand, L2-resident). A register-tiled
-/// <c>Mr × Nr</c> micro-kernel does the fused multiply-adds.
+/// <c>Mr × Nr</c> micro-kernel does the fused multiply-adds (12 × 32 on AVX-512, 6 × 16 on AVX2, 6 × 8 portable).
 /// </summary>
 /// <remarks>
 /// Determinism: per output element the arithmetic is fixed by <c>k</c> alone (the k-blocking): within a
@@ -21,13 +21,13 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     where TVec : struct
     where TSimd : struct, ISimd<TVec>
 {
-    /// <summary>Activation rows per micro-tile (broadcast operand).</summary>
-    public const int Mr = 6;
+    /// <summary>Activation rows per micro-tile (broadcast operand): 12 with AVX-512's 32 registers, else 6.</summary>
+    public static int Mr => TSimd.Count == 16 ? 12 : 6;
 
     /// <summary>Weight rows (output columns) per micro-tile: two vectors.</summary>
     public static int Nr => 2 * TSimd.Count;
 
-    /// <summary>Largest k-block: a 6 × 384 activation micro-panel is 9 KiB (L1).</summary>
+    /// <summary>Largest k-block: a 12 × 384 activation micro-panel is 18 KiB (L1).</summary>
     public static readonly int KcMax = int.TryParse(Environment.GetEnvironmentVariable("AWQ_KC"), out var v) ? v : 384;
 
     /// <summary>Weight rows packed per thread task: 256 × 384 floats is 384 KiB (L2).</summary>
@@ -158,11 +158,13 @@ internal static unsafe class PackedGemm<TVec, TSimd>
         int nr = Nr;
         if (rows == Mr && cols == nr)
         {
-            MicroKernel(xPanel, wSliver, kc, y, ldy, first, bias);
+            if (Mr == 12) MicroKernel12(xPanel, wSliver, kc, y, ldy, first, bias);
+            else MicroKernel(xPanel, wSliver, kc, y, ldy, first, bias);
             return;
         }
-        float* t = stackalloc float[Mr * 2 * 16];
-        MicroKernel(xPanel, wSliver, kc, t, nr, first: true, bias: null);
+        float* t = stackalloc float[12 * 2 * 16];
+        if (Mr == 12) MicroKernel12(xPanel, wSliver, kc, t, nr, first: true, bias: null);
+        else MicroKernel(xPanel, wSliver, kc, t, nr, first: true, bias: null);
         for (int r = 0; r < rows; r++)
         {
             float* yr = y + (long)r * ldy;
@@ -177,8 +179,8 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     }
 
     /// <summary>
-    /// <c>C[Mr, Nr] (=|+=) Xpanel[kc][Mr] · Wsliver[kc][Nr]</c>, plus <paramref name="bias"/> when not null:
-    /// 12 vector accumulators, per k two vector loads, six broadcasts and twelve fused multiply-adds.
+    /// <c>C[6, Nr] (=|+=) Xpanel[kc][6] · Wsliver[kc][Nr]</c>, plus <paramref name="bias"/> when not null:
+    /// 12 vector accumulators (fits 16 registers), per k two vector loads, six broadcasts and twelve fused multiply-adds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MicroKernel(float* xp, float* wp, int kc, float* c, int ldc, bool first, float* bias)
@@ -219,6 +221,53 @@ internal static unsafe class PackedGemm<TVec, TSimd>
         StoreRow(c + 3 * ldc, c30, c31, first, bias);
         StoreRow(c + 4 * ldc, c40, c41, first, bias);
         StoreRow(c + 5 * ldc, c50, c51, first, bias);
+    }
+
+    /// <summary>The 12-row AVX-512 micro-kernel: 24 accumulators, per k two loads, twelve broadcasts, 24 FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel12(float* xp, float* wp, int kc, float* c, int ldc, bool first, float* bias)
+    {
+        int vc = TSimd.Count;
+        if (Sse.IsSupported && !first)
+        {
+            for (int r = 0; r < 12; r++)
+            {
+                Sse.Prefetch0(c + (long)r * ldc);
+                Sse.Prefetch0(c + (long)r * ldc + 2 * vc - 1);
+            }
+        }
+        TVec c00 = TSimd.Zero, c01 = TSimd.Zero, c10 = TSimd.Zero, c11 = TSimd.Zero, c20 = TSimd.Zero, c21 = TSimd.Zero, c30 = TSimd.Zero, c31 = TSimd.Zero, c40 = TSimd.Zero, c41 = TSimd.Zero, c50 = TSimd.Zero, c51 = TSimd.Zero, c60 = TSimd.Zero, c61 = TSimd.Zero, c70 = TSimd.Zero, c71 = TSimd.Zero, c80 = TSimd.Zero, c81 = TSimd.Zero, c90 = TSimd.Zero, c91 = TSimd.Zero, ca0 = TSimd.Zero, ca1 = TSimd.Zero, cb0 = TSimd.Zero, cb1 = TSimd.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TSimd.Load(wp), b1 = TSimd.Load(wp + vc);
+            TVec a;
+            a = TSimd.Broadcast(xp + 0); c00 = TSimd.MulAdd(a, b0, c00); c01 = TSimd.MulAdd(a, b1, c01);
+            a = TSimd.Broadcast(xp + 1); c10 = TSimd.MulAdd(a, b0, c10); c11 = TSimd.MulAdd(a, b1, c11);
+            a = TSimd.Broadcast(xp + 2); c20 = TSimd.MulAdd(a, b0, c20); c21 = TSimd.MulAdd(a, b1, c21);
+            a = TSimd.Broadcast(xp + 3); c30 = TSimd.MulAdd(a, b0, c30); c31 = TSimd.MulAdd(a, b1, c31);
+            a = TSimd.Broadcast(xp + 4); c40 = TSimd.MulAdd(a, b0, c40); c41 = TSimd.MulAdd(a, b1, c41);
+            a = TSimd.Broadcast(xp + 5); c50 = TSimd.MulAdd(a, b0, c50); c51 = TSimd.MulAdd(a, b1, c51);
+            a = TSimd.Broadcast(xp + 6); c60 = TSimd.MulAdd(a, b0, c60); c61 = TSimd.MulAdd(a, b1, c61);
+            a = TSimd.Broadcast(xp + 7); c70 = TSimd.MulAdd(a, b0, c70); c71 = TSimd.MulAdd(a, b1, c71);
+            a = TSimd.Broadcast(xp + 8); c80 = TSimd.MulAdd(a, b0, c80); c81 = TSimd.MulAdd(a, b1, c81);
+            a = TSimd.Broadcast(xp + 9); c90 = TSimd.MulAdd(a, b0, c90); c91 = TSimd.MulAdd(a, b1, c91);
+            a = TSimd.Broadcast(xp + 10); ca0 = TSimd.MulAdd(a, b0, ca0); ca1 = TSimd.MulAdd(a, b1, ca1);
+            a = TSimd.Broadcast(xp + 11); cb0 = TSimd.MulAdd(a, b0, cb0); cb1 = TSimd.MulAdd(a, b1, cb1);
+            xp += 12;
+            wp += 2 * vc;
+        }
+        StoreRow(c + 0 * ldc, c00, c01, first, bias);
+        StoreRow(c + 1 * ldc, c10, c11, first, bias);
+        StoreRow(c + 2 * ldc, c20, c21, first, bias);
+        StoreRow(c + 3 * ldc, c30, c31, first, bias);
+        StoreRow(c + 4 * ldc, c40, c41, first, bias);
+        StoreRow(c + 5 * ldc, c50, c51, first, bias);
+        StoreRow(c + 6 * ldc, c60, c61, first, bias);
+        StoreRow(c + 7 * ldc, c70, c71, first, bias);
+        StoreRow(c + 8 * ldc, c80, c81, first, bias);
+        StoreRow(c + 9 * ldc, c90, c91, first, bias);
+        StoreRow(c + 10 * ldc, ca0, ca1, first, bias);
+        StoreRow(c + 11 * ldc, cb0, cb1, first, bias);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
