@@ -15,7 +15,8 @@ public sealed record GemmShape(string Name, int M, int K, int N)
     /// <summary>Bytes of weights the product must read.</summary>
     public double WeightBytes => 4.0 * N * K;
 
-    public override string ToString() => $"{Name} {M}x{K}x{N}";
+    /// <summary>Short enough for BenchmarkDotNet's parameter column (it truncates past 20 characters).</summary>
+    public override string ToString() => $"{M}x{K}x{N}";
 }
 
 /// <summary>

@@ -28,10 +28,10 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     public static int Nr => 2 * TSimd.Count;
 
     /// <summary>Largest k-block: a 12 × 384 activation micro-panel is 18 KiB (L1).</summary>
-    public static readonly int KcMax = int.TryParse(Environment.GetEnvironmentVariable("AWQ_KC"), out var v) ? v : 384;
+    public const int KcMax = 384;
 
     /// <summary>Weight rows packed per thread task: 256 × 384 floats is 384 KiB (L2).</summary>
-    public static readonly int NbMax = int.TryParse(Environment.GetEnvironmentVariable("AWQ_NB"), out var v) ? v : 256;
+    public const int NbMax = 256;
 
     /// <summary>Activation rows packed per outer block: 3072 × 384 floats is 4.5 MiB (L3).</summary>
     public const int MbMax = 3072;
@@ -96,6 +96,7 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>Packs activation rows <c>[row, row + rows)</c>, columns <c>[p0, p0 + kc)</c> as <c>[kc][Mr]</c>, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void PackX(in GemmOperands g, int row, int rows, int p0, int kc, float* dst)
     {
         for (int r = 0; r < Mr; r++)
@@ -114,6 +115,7 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     }
 
     /// <summary>Packs weight rows <c>[col, col + cols)</c>, columns <c>[p0, p0 + kc)</c> as <c>[kc][Nr]</c>, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void PackW(in GemmOperands g, int col, int cols, int p0, int kc, float* dst)
     {
         int nr = Nr;
