@@ -102,6 +102,49 @@ public class MatMulTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(KernelTestData.SupportedIsas), MemberType = typeof(KernelTestData))]
+    public unsafe void StridedViewsReadAndWriteOnlyTheirColumns(string isaName)
+    {
+        // X, W and Y as column windows of wider row-major matrices (leading dimension > row length), as a kernel
+        // working on one head of a wider activation row would pass them.
+        var isa = KernelTestData.Isa(isaName);
+        const int ldx = 150, ldw = 140, ldy = 90, offX = 7, offW = 3, offY = 5;
+        foreach (var (m, k, n, path) in new[] { (5, 129, 77, GemmPath.Dot), (100, 129, 77, GemmPath.Packed) })
+        {
+            var xWide = KernelTestData.Uniform(21, (long)m * ldx);
+            var wWide = KernelTestData.Uniform(22, (long)n * ldw);
+            var yWide = new float[m * ldy];
+            Array.Fill(yWide, 42f);
+            var x = new float[m * k];
+            var w = new float[n * k];
+            for (int i = 0; i < m; i++) Array.Copy(xWide, i * ldx + offX, x, i * k, k);
+            for (int j = 0; j < n; j++) Array.Copy(wWide, j * ldw + offW, w, j * k, k);
+            var expected = Float64Reference.MultiplyTransposed(x, w, m, k, n);
+            fixed (float* px = xWide, pw = wWide, py = yWide)
+                MatMul.Multiply(new GemmOperands(px + offX, ldx, pw + offW, ldw, py + offY, ldy, null, m, k, n), isa, degree: 2, path);
+            var y = new float[m * n];
+            for (int i = 0; i < m; i++)
+            {
+                Array.Copy(yWide, i * ldy + offY, y, i * n, n);
+                for (int c = 0; c < ldy; c++)
+                    if (c < offY || c >= offY + n) Assert.Equal(42f, yWide[i * ldy + c]);
+            }
+            KernelTestData.AssertClose(y, expected, $"{isa} {path} strided {m}x{k}x{n}");
+        }
+    }
+
+    [Fact]
+    public void IsaSelectorResolvesToSupportedPaths()
+    {
+        Assert.Contains(KernelIsaSelector.Best, KernelIsaSelector.Supported);
+        Assert.Equal(KernelIsaSelector.Supported[0], KernelIsaSelector.Best);
+        Assert.Contains(KernelIsa.Portable, KernelIsaSelector.Supported);
+        foreach (var isa in KernelIsaSelector.Supported) Assert.Equal(isa, KernelIsaSelector.Resolve(isa));
+        foreach (var isa in Enum.GetValues<KernelIsa>())
+            Assert.True(KernelIsaSelector.IsSupported(KernelIsaSelector.Resolve(isa)));
+    }
+
     [Fact]
     public void PublicOverloadMatchesHandComputedProduct()
     {
