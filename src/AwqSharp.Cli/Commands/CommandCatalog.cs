@@ -7,6 +7,13 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return DemoCommand.Create();
+        yield return ImportCommand.Create();
+        yield return InfoCommand.Create();
+        yield return QuantizeCommand.Create();
+        yield return EvalCommand.Create();
+        yield return GenerateCommand.Create();
+        yield return ChatCommand.Create();
+        yield return TemplateCommand.Create();
     }
 }

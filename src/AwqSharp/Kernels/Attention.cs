@@ -55,7 +55,12 @@ public static class Attention
         fixed (float* pq = q, pk = keyCache, pv = valueCache, po = output)
         {
             var shape = new AttentionShape(pq, pk, pv, po, tq, startPos, nHeads, nKvHeads, headDim);
-            switch (KernelIsaSelector.Resolve(isa))
+            var resolved = KernelIsaSelector.Resolve(isa);
+            // Auto: never use vectors wider than the head (small models have head_dim 8): the kernel's vector loops
+            // would be skipped and everything would run in its scalar tail.
+            if (isa == KernelIsa.Auto && resolved == KernelIsa.Avx512 && headDim < Vector512<float>.Count) resolved = KernelIsa.Avx2;
+            if (isa == KernelIsa.Auto && resolved == KernelIsa.Avx2 && headDim < Vector256<float>.Count) resolved = KernelIsa.Portable;
+            switch (resolved)
             {
                 case KernelIsa.Avx512: AttentionKernel<Vector512<float>, Simd512>.Run(shape, Parallelism.Resolve(degree)); break;
                 case KernelIsa.Avx2: AttentionKernel<Vector256<float>, Simd256>.Run(shape, Parallelism.Resolve(degree)); break;
