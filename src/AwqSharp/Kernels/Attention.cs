@@ -34,9 +34,9 @@ public static class Attention
     /// <exception cref="ArgumentException">The heads do not group evenly, or a span is shorter than its shape needs.</exception>
     public static void CausalSelfAttention(ReadOnlySpan<float> q, ReadOnlySpan<float> keyCache, ReadOnlySpan<float> valueCache, Span<float> output,
         int tq, int startPos, int nHeads, int nKvHeads, int headDim)
-        => CausalSelfAttention(q, keyCache, valueCache, output, tq, startPos, nHeads, nKvHeads, headDim, KernelIsa.Auto, degree: 0);
+        => CausalSelfAttentionCore(q, keyCache, valueCache, output, tq, startPos, nHeads, nKvHeads, headDim, KernelIsa.Auto, degree: 0);
 
-    internal static unsafe void CausalSelfAttention(ReadOnlySpan<float> q, ReadOnlySpan<float> keyCache, ReadOnlySpan<float> valueCache, Span<float> output,
+    internal static unsafe void CausalSelfAttentionCore(ReadOnlySpan<float> q, ReadOnlySpan<float> keyCache, ReadOnlySpan<float> valueCache, Span<float> output,
         int tq, int startPos, int nHeads, int nKvHeads, int headDim, KernelIsa isa, int degree)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(tq);

@@ -38,10 +38,10 @@ public class MatMulTests
         foreach (var path in new[] { GemmPath.Dot, GemmPath.Packed })
         {
             var y = new float[m * n];
-            MatMul.MultiplyTransposed(x, w, y, m, k, n, default, isa, degree: 2, path);
+            MatMul.MultiplyTransposedCore(x, w, y, m, k, n, default, isa, degree: 2, path);
             KernelTestData.AssertClose(y, expectedNoBias, $"{isa} {path} {m}x{k}x{n}");
             Array.Fill(y, float.NaN); // the kernel must overwrite, never accumulate into, the output
-            MatMul.MultiplyTransposed(x, w, y, m, k, n, bias, isa, degree: 2, path);
+            MatMul.MultiplyTransposedCore(x, w, y, m, k, n, bias, isa, degree: 2, path);
             KernelTestData.AssertClose(y, expectedBias, $"{isa} {path} {m}x{k}x{n} + bias");
         }
     }
@@ -57,7 +57,7 @@ public class MatMulTests
                 var w = KernelTestData.Uniform(n * 13 + k, (long)n * k);
                 var bias = withBias ? KernelTestData.Uniform(n, n) : null;
                 var y = new float[m * n];
-                MatMul.MultiplyTransposed(x, w, y, m, k, n, bias, isas[isaIndex], degree: 2, packed ? GemmPath.Packed : GemmPath.Dot);
+                MatMul.MultiplyTransposedCore(x, w, y, m, k, n, bias, isas[isaIndex], degree: 2, packed ? GemmPath.Packed : GemmPath.Dot);
                 return KernelTestData.RelativeError(y, Float64Reference.MultiplyTransposed(x, w, m, k, n, bias)) <= KernelTestData.Tolerance;
             }, iter: 60);
     }
@@ -74,11 +74,11 @@ public class MatMulTests
             var w = KernelTestData.Uniform(5, (long)n * k);
             var bias = KernelTestData.Uniform(6, n);
             var one = new float[m * n];
-            MatMul.MultiplyTransposed(x, w, one, m, k, n, bias, isa, degree: 1, path);
+            MatMul.MultiplyTransposedCore(x, w, one, m, k, n, bias, isa, degree: 1, path);
             foreach (int threads in new[] { 2, 3 })
             {
                 var many = new float[m * n];
-                MatMul.MultiplyTransposed(x, w, many, m, k, n, bias, isa, degree: threads, path);
+                MatMul.MultiplyTransposedCore(x, w, many, m, k, n, bias, isa, degree: threads, path);
                 KernelTestData.AssertBitwiseEqual(one, many, $"{isa} {path} {m}x{k}x{n}, 1 vs {threads} threads");
             }
         }
@@ -93,11 +93,11 @@ public class MatMulTests
         var x = KernelTestData.Uniform(7, 5L * k);
         var w = KernelTestData.Uniform(8, (long)n * k);
         var batch = new float[5 * n];
-        MatMul.MultiplyTransposed(x, w, batch, 5, k, n, default, KernelIsa.Auto, 2, GemmPath.Dot);
+        MatMul.MultiplyTransposedCore(x, w, batch, 5, k, n, default, KernelIsa.Auto, 2, GemmPath.Dot);
         for (int r = 0; r < 5; r++)
         {
             var single = new float[n];
-            MatMul.MultiplyTransposed(x.AsSpan(r * k, k), w, single, 1, k, n, default, KernelIsa.Auto, 2, GemmPath.Dot);
+            MatMul.MultiplyTransposedCore(x.AsSpan(r * k, k), w, single, 1, k, n, default, KernelIsa.Auto, 2, GemmPath.Dot);
             KernelTestData.AssertBitwiseEqual(batch.AsSpan(r * n, n), single, $"row {r}");
         }
     }
