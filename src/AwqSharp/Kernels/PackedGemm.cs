@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace AwqSharp.Kernels;
 
@@ -8,7 +9,7 @@ namespace AwqSharp.Kernels;
 /// packed into micro-panels of <see cref="Mr"/> rows (<c>[kc][Mr]</c>, broadcast operand, L1-resident during a
 /// sweep) and each thread packs a block of <see cref="NbMax"/> weight rows into slivers of
 /// <see cref="Nr"/> = 2 vectors (<c>[kc][Nr]</c>, vector operand, L2-resident). A register-tiled
-/// <c>Mr × Nr</c> micro-kernel does the fused multiply-adds.
+/// <c>Mr × Nr</c> micro-kernel does the fused multiply-adds (12 × 32 on AVX-512, 6 × 16 on AVX2, 6 × 8 portable).
 /// </summary>
 /// <remarks>
 /// Determinism: per output element the arithmetic is fixed by <c>k</c> alone (the k-blocking): within a
@@ -20,17 +21,17 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     where TVec : struct
     where TSimd : struct, ISimd<TVec>
 {
-    /// <summary>Activation rows per micro-tile (broadcast operand).</summary>
-    public const int Mr = 6;
+    /// <summary>Activation rows per micro-tile (broadcast operand): 12 with AVX-512's 32 registers, else 6.</summary>
+    public static int Mr => TSimd.Count == 16 ? 12 : 6;
 
     /// <summary>Weight rows (output columns) per micro-tile: two vectors.</summary>
     public static int Nr => 2 * TSimd.Count;
 
-    /// <summary>Largest k-block: a 6 × 384 activation micro-panel is 9 KiB (L1).</summary>
-    public static readonly int KcMax = int.TryParse(Environment.GetEnvironmentVariable("AWQ_KC"), out var v) ? v : 384;
+    /// <summary>Largest k-block: a 12 × 384 activation micro-panel is 18 KiB (L1).</summary>
+    public const int KcMax = 384;
 
     /// <summary>Weight rows packed per thread task: 256 × 384 floats is 384 KiB (L2).</summary>
-    public static readonly int NbMax = int.TryParse(Environment.GetEnvironmentVariable("AWQ_NB"), out var v) ? v : 256;
+    public const int NbMax = 256;
 
     /// <summary>Activation rows packed per outer block: 3072 × 384 floats is 4.5 MiB (L3).</summary>
     public const int MbMax = 3072;
@@ -95,6 +96,7 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>Packs activation rows <c>[row, row + rows)</c>, columns <c>[p0, p0 + kc)</c> as <c>[kc][Mr]</c>, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void PackX(in GemmOperands g, int row, int rows, int p0, int kc, float* dst)
     {
         for (int r = 0; r < Mr; r++)
@@ -113,20 +115,36 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     }
 
     /// <summary>Packs weight rows <c>[col, col + cols)</c>, columns <c>[p0, p0 + kc)</c> as <c>[kc][Nr]</c>, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void PackW(in GemmOperands g, int col, int cols, int p0, int kc, float* dst)
     {
         int nr = Nr;
-        const int PStep = 16; // transpose in 16-column strips so the destination lines stay in L1
+        float* src = g.W + (long)col * g.Ldw + p0;
+        int c = 0;
+        if (Avx.IsSupported && TSimd.Count >= 8)
+        {
+            // Full groups of 8 rows × 8 columns through register transposes.
+            int kc8 = kc & ~7;
+            for (; c + 8 <= cols; c += 8)
+            {
+                float* s = src + (long)c * g.Ldw;
+                for (int p = 0; p < kc8; p += 8)
+                    Transpose8x8.Run(s + p, g.Ldw, dst + (long)p * nr + c, nr);
+                for (int r = 0; r < 8; r++)
+                    for (int p = kc8; p < kc; p++) dst[(long)p * nr + c + r] = s[(long)r * g.Ldw + p];
+            }
+        }
+        const int PStep = 16; // scalar transpose in 16-column strips so the destination lines stay in L1
         for (int pb = 0; pb < kc; pb += PStep)
         {
             int pn = Math.Min(PStep, kc - pb);
-            for (int c = 0; c < nr; c++)
+            for (int cc = c; cc < nr; cc++)
             {
-                float* d = dst + (long)pb * nr + c;
-                if (c < cols)
+                float* d = dst + (long)pb * nr + cc;
+                if (cc < cols)
                 {
-                    float* src = g.W + (long)(col + c) * g.Ldw + p0 + pb;
-                    for (int p = 0; p < pn; p++) d[p * nr] = src[p];
+                    float* s = src + (long)cc * g.Ldw + pb;
+                    for (int p = 0; p < pn; p++) d[p * nr] = s[p];
                 }
                 else
                 {
@@ -142,11 +160,13 @@ internal static unsafe class PackedGemm<TVec, TSimd>
         int nr = Nr;
         if (rows == Mr && cols == nr)
         {
-            MicroKernel(xPanel, wSliver, kc, y, ldy, first, bias);
+            if (Mr == 12) MicroKernel12(xPanel, wSliver, kc, y, ldy, first, bias);
+            else MicroKernel(xPanel, wSliver, kc, y, ldy, first, bias);
             return;
         }
-        float* t = stackalloc float[Mr * 2 * 16];
-        MicroKernel(xPanel, wSliver, kc, t, nr, first: true, bias: null);
+        float* t = stackalloc float[12 * 2 * 16];
+        if (Mr == 12) MicroKernel12(xPanel, wSliver, kc, t, nr, first: true, bias: null);
+        else MicroKernel(xPanel, wSliver, kc, t, nr, first: true, bias: null);
         for (int r = 0; r < rows; r++)
         {
             float* yr = y + (long)r * ldy;
@@ -161,13 +181,22 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     }
 
     /// <summary>
-    /// <c>C[Mr, Nr] (=|+=) Xpanel[kc][Mr] · Wsliver[kc][Nr]</c>, plus <paramref name="bias"/> when not null:
-    /// 12 vector accumulators, per k two vector loads, six broadcasts and twelve fused multiply-adds.
+    /// <c>C[6, Nr] (=|+=) Xpanel[kc][6] · Wsliver[kc][Nr]</c>, plus <paramref name="bias"/> when not null:
+    /// 12 vector accumulators (fits 16 registers), per k two vector loads, six broadcasts and twelve fused multiply-adds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MicroKernel(float* xp, float* wp, int kc, float* c, int ldc, bool first, float* bias)
     {
         int vc = TSimd.Count;
+        if (Sse.IsSupported && !first)
+        {
+            // The output tile is read at the end; start fetching it now (rows are 2 vectors: 32-128 bytes).
+            for (int r = 0; r < Mr; r++)
+            {
+                Sse.Prefetch0(c + (long)r * ldc);
+                Sse.Prefetch0(c + (long)r * ldc + 2 * vc - 1);
+            }
+        }
         TVec c00 = TSimd.Zero, c01 = TSimd.Zero, c10 = TSimd.Zero, c11 = TSimd.Zero, c20 = TSimd.Zero, c21 = TSimd.Zero;
         TVec c30 = TSimd.Zero, c31 = TSimd.Zero, c40 = TSimd.Zero, c41 = TSimd.Zero, c50 = TSimd.Zero, c51 = TSimd.Zero;
         for (int p = 0; p < kc; p++)
@@ -194,6 +223,53 @@ internal static unsafe class PackedGemm<TVec, TSimd>
         StoreRow(c + 3 * ldc, c30, c31, first, bias);
         StoreRow(c + 4 * ldc, c40, c41, first, bias);
         StoreRow(c + 5 * ldc, c50, c51, first, bias);
+    }
+
+    /// <summary>The 12-row AVX-512 micro-kernel: 24 accumulators, per k two loads, twelve broadcasts, 24 FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel12(float* xp, float* wp, int kc, float* c, int ldc, bool first, float* bias)
+    {
+        int vc = TSimd.Count;
+        if (Sse.IsSupported && !first)
+        {
+            for (int r = 0; r < 12; r++)
+            {
+                Sse.Prefetch0(c + (long)r * ldc);
+                Sse.Prefetch0(c + (long)r * ldc + 2 * vc - 1);
+            }
+        }
+        TVec c00 = TSimd.Zero, c01 = TSimd.Zero, c10 = TSimd.Zero, c11 = TSimd.Zero, c20 = TSimd.Zero, c21 = TSimd.Zero, c30 = TSimd.Zero, c31 = TSimd.Zero, c40 = TSimd.Zero, c41 = TSimd.Zero, c50 = TSimd.Zero, c51 = TSimd.Zero, c60 = TSimd.Zero, c61 = TSimd.Zero, c70 = TSimd.Zero, c71 = TSimd.Zero, c80 = TSimd.Zero, c81 = TSimd.Zero, c90 = TSimd.Zero, c91 = TSimd.Zero, ca0 = TSimd.Zero, ca1 = TSimd.Zero, cb0 = TSimd.Zero, cb1 = TSimd.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TSimd.Load(wp), b1 = TSimd.Load(wp + vc);
+            TVec a;
+            a = TSimd.Broadcast(xp + 0); c00 = TSimd.MulAdd(a, b0, c00); c01 = TSimd.MulAdd(a, b1, c01);
+            a = TSimd.Broadcast(xp + 1); c10 = TSimd.MulAdd(a, b0, c10); c11 = TSimd.MulAdd(a, b1, c11);
+            a = TSimd.Broadcast(xp + 2); c20 = TSimd.MulAdd(a, b0, c20); c21 = TSimd.MulAdd(a, b1, c21);
+            a = TSimd.Broadcast(xp + 3); c30 = TSimd.MulAdd(a, b0, c30); c31 = TSimd.MulAdd(a, b1, c31);
+            a = TSimd.Broadcast(xp + 4); c40 = TSimd.MulAdd(a, b0, c40); c41 = TSimd.MulAdd(a, b1, c41);
+            a = TSimd.Broadcast(xp + 5); c50 = TSimd.MulAdd(a, b0, c50); c51 = TSimd.MulAdd(a, b1, c51);
+            a = TSimd.Broadcast(xp + 6); c60 = TSimd.MulAdd(a, b0, c60); c61 = TSimd.MulAdd(a, b1, c61);
+            a = TSimd.Broadcast(xp + 7); c70 = TSimd.MulAdd(a, b0, c70); c71 = TSimd.MulAdd(a, b1, c71);
+            a = TSimd.Broadcast(xp + 8); c80 = TSimd.MulAdd(a, b0, c80); c81 = TSimd.MulAdd(a, b1, c81);
+            a = TSimd.Broadcast(xp + 9); c90 = TSimd.MulAdd(a, b0, c90); c91 = TSimd.MulAdd(a, b1, c91);
+            a = TSimd.Broadcast(xp + 10); ca0 = TSimd.MulAdd(a, b0, ca0); ca1 = TSimd.MulAdd(a, b1, ca1);
+            a = TSimd.Broadcast(xp + 11); cb0 = TSimd.MulAdd(a, b0, cb0); cb1 = TSimd.MulAdd(a, b1, cb1);
+            xp += 12;
+            wp += 2 * vc;
+        }
+        StoreRow(c + 0 * ldc, c00, c01, first, bias);
+        StoreRow(c + 1 * ldc, c10, c11, first, bias);
+        StoreRow(c + 2 * ldc, c20, c21, first, bias);
+        StoreRow(c + 3 * ldc, c30, c31, first, bias);
+        StoreRow(c + 4 * ldc, c40, c41, first, bias);
+        StoreRow(c + 5 * ldc, c50, c51, first, bias);
+        StoreRow(c + 6 * ldc, c60, c61, first, bias);
+        StoreRow(c + 7 * ldc, c70, c71, first, bias);
+        StoreRow(c + 8 * ldc, c80, c81, first, bias);
+        StoreRow(c + 9 * ldc, c90, c91, first, bias);
+        StoreRow(c + 10 * ldc, ca0, ca1, first, bias);
+        StoreRow(c + 11 * ldc, cb0, cb1, first, bias);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
