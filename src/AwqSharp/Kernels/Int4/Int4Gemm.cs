@@ -27,33 +27,36 @@ internal static unsafe class Int4Gemm
     public static void Run(PackedInt4Matrix w, float* x, int m, float* y, float* bias, Int4Isa isa, int threads)
     {
         using var strips = PackActivations(x, m, w.InFeatures, threads);
-        int n = w.OutFeatures;
-        ForEachBlock(w, null, m, threads, strips.Pointer, isa, (block, c1, _) =>
-        {
-            int o0 = block * PanelWidth, cols = Math.Min(PanelWidth, n - o0);
-            for (int i = 0; i < m; i++)
-            {
-                float* yi = y + (long)i * n + o0;
-                float* ci = Accumulator(c1, i);
-                for (int j = 0; j < cols; j++) yi[j] = bias == null ? ci[j * StripRows] : ci[j * StripRows] + bias[o0 + j];
-            }
-        });
+        ForEachBlock(w, null, m, threads, strips.Pointer, isa, (block, c1, _) => Store(c1, y, m, w.OutFeatures, block, bias));
     }
 
+    /// <summary>Gate products into <paramref name="y"/> and up products into pooled scratch block by block, then <see cref="Ops.SiluMultiply(Span{float}, ReadOnlySpan{float})"/>.</summary>
     public static void RunSiluGateUp(PackedInt4Matrix gate, PackedInt4Matrix up, float* x, int m, float* y, Int4Isa isa, int threads)
     {
-        using var strips = PackActivations(x, m, gate.InFeatures, threads);
         int n = gate.OutFeatures;
-        ForEachBlock(gate, up, m, threads, strips.Pointer, isa, (block, c1, c2) =>
+        using var upOut = new PooledBuffer((long)m * n);
+        float* u = upOut.Pointer;
+        using (var strips = PackActivations(x, m, gate.InFeatures, threads))
         {
-            int o0 = block * PanelWidth, cols = Math.Min(PanelWidth, n - o0);
-            for (int i = 0; i < m; i++)
+            ForEachBlock(gate, up, m, threads, strips.Pointer, isa, (block, c1, c2) =>
             {
-                float* yi = y + (long)i * n + o0;
-                float* gi = Accumulator(c1, i), ui = Accumulator(c2, i);
-                for (int j = 0; j < cols; j++) yi[j] = PackedInt4Matrix.SiluTimes(gi[j * StripRows], ui[j * StripRows]);
-            }
-        });
+                Store(c1, y, m, n, block, null);
+                Store(c2, u, m, n, block, null);
+            });
+        }
+        Ops.SiluMultiply(new Span<float>(y, m * n), new ReadOnlySpan<float>(u, m * n), threads);
+    }
+
+    /// <summary>Writes one block's accumulators to y (+ bias).</summary>
+    private static void Store(float* c, float* y, int m, int n, int block, float* bias)
+    {
+        int o0 = block * PanelWidth, cols = Math.Min(PanelWidth, n - o0);
+        for (int i = 0; i < m; i++)
+        {
+            float* yi = y + (long)i * n + o0;
+            float* ci = Accumulator(c, i);
+            for (int j = 0; j < cols; j++) yi[j] = bias == null ? ci[j * StripRows] : ci[j * StripRows] + bias[o0 + j];
+        }
     }
 
     /// <summary>Accumulators of one block: [strip][column 0..31][row 0..15]; this is row i, column 0 (columns 16 floats apart).</summary>

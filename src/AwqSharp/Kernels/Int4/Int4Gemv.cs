@@ -40,38 +40,47 @@ internal static unsafe class Int4Gemv
         });
     }
 
+    /// <summary>Gate products into <paramref name="y"/> and up products into pooled scratch in one pass over the tiles, then <see cref="Ops.SiluMultiply(Span{float}, ReadOnlySpan{float})"/>.</summary>
     public static void RunSiluGateUp(PackedInt4Matrix gate, PackedInt4Matrix up, float* x, int m, float* y, Int4Isa isa, int threads)
     {
-        using var gateAct = new Int4GemvActivations(gate, x, m, isa);
-        using var upAct = new Int4GemvActivations(up, x, m, isa);
         int n = gate.OutFeatures;
-        ForEachTileRange(gate, 2 * m, threads, (first, end) =>
+        using var upOut = new PooledBuffer((long)m * n);
+        float* u = upOut.Pointer;
+        using (var gateAct = new Int4GemvActivations(gate, x, m, isa))
+        using (var upAct = new Int4GemvActivations(up, x, m, isa))
         {
-            int gateLength = Int4Metadata.TileLength(gate), upLength = Int4Metadata.TileLength(up);
-            using var meta = new AlignedBuffer(2L * (gateLength + upLength));
-            float* gs = meta.Pointer, gz = gs + gateLength, us = gz + gateLength, uz = us + upLength;
-            float* g16 = stackalloc float[Int4GemvKernels.MaxRowsPerCall * PackedInt4Matrix.RowsPerTile];
-            float* u16 = stackalloc float[Int4GemvKernels.MaxRowsPerCall * PackedInt4Matrix.RowsPerTile];
-            for (int tile = first; tile < end; tile++)
+            ForEachTileRange(gate, 2 * m, threads, (first, end) =>
             {
-                Int4Metadata.ConvertTile(gate, tile, gs, gz);
-                Int4Metadata.ConvertTile(up, tile, us, uz);
-                int o0 = tile * PackedInt4Matrix.RowsPerTile;
-                int rows = Math.Min(PackedInt4Matrix.RowsPerTile, n - o0);
-                for (int i0 = 0; i0 < m; i0 += Int4GemvKernels.MaxRowsPerCall)
+                int gateLength = Int4Metadata.TileLength(gate), upLength = Int4Metadata.TileLength(up);
+                using var meta = new AlignedBuffer(2L * (gateLength + upLength));
+                float* gs = meta.Pointer, gz = gs + gateLength, us = gz + gateLength, uz = us + upLength;
+                float* g16 = stackalloc float[Int4GemvKernels.MaxRowsPerCall * PackedInt4Matrix.RowsPerTile];
+                float* u16 = stackalloc float[Int4GemvKernels.MaxRowsPerCall * PackedInt4Matrix.RowsPerTile];
+                for (int tile = first; tile < end; tile++)
                 {
-                    int count = Math.Min(Int4GemvKernels.MaxRowsPerCall, m - i0);
-                    Int4GemvKernels.TileRows(isa, gate, tile, gateAct, i0, count, gs, gz, g16);
-                    Int4GemvKernels.TileRows(isa, up, tile, upAct, i0, count, us, uz, u16);
-                    for (int i = 0; i < count; i++)
+                    Int4Metadata.ConvertTile(gate, tile, gs, gz);
+                    Int4Metadata.ConvertTile(up, tile, us, uz);
+                    int o0 = tile * PackedInt4Matrix.RowsPerTile;
+                    int rows = Math.Min(PackedInt4Matrix.RowsPerTile, n - o0);
+                    for (int i0 = 0; i0 < m; i0 += Int4GemvKernels.MaxRowsPerCall)
                     {
-                        float* yi = y + (long)(i0 + i) * n + o0;
-                        for (int r = 0; r < rows; r++)
-                            yi[r] = PackedInt4Matrix.SiluTimes(g16[i * PackedInt4Matrix.RowsPerTile + r], u16[i * PackedInt4Matrix.RowsPerTile + r]);
+                        int count = Math.Min(Int4GemvKernels.MaxRowsPerCall, m - i0);
+                        Int4GemvKernels.TileRows(isa, gate, tile, gateAct, i0, count, gs, gz, g16);
+                        Int4GemvKernels.TileRows(isa, up, tile, upAct, i0, count, us, uz, u16);
+                        for (int i = 0; i < count; i++)
+                        {
+                            long at = (long)(i0 + i) * n + o0;
+                            for (int r = 0; r < rows; r++)
+                            {
+                                y[at + r] = g16[i * PackedInt4Matrix.RowsPerTile + r];
+                                u[at + r] = u16[i * PackedInt4Matrix.RowsPerTile + r];
+                            }
+                        }
                     }
                 }
-            }
-        });
+            });
+        }
+        Ops.SiluMultiply(new Span<float>(y, m * n), new ReadOnlySpan<float>(u, m * n), threads);
     }
 
     /// <summary>Splits the tiles into about 8 ranges per thread and runs <paramref name="body"/>(first, end) on each.</summary>

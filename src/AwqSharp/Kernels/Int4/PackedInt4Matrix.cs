@@ -268,9 +268,9 @@ public sealed unsafe class PackedInt4Matrix
     }
 
     /// <summary>
-    /// The SwiGLU input of a Llama MLP in one pass over both weights:
-    /// <c>y = silu(x · gateᵀ) ⊙ (x · upᵀ)</c> with <c>silu(g) = g / (1 + e^-g)</c>, bitwise equal to two
-    /// <see cref="Multiply"/> calls followed by that formula.
+    /// The SwiGLU input of a Llama MLP, both products in one parallel pass (one dispatch, each activation
+    /// row read once for both): <c>y = silu(x · gateᵀ) ⊙ (x · upᵀ)</c>, bitwise equal to two
+    /// <see cref="Multiply"/> calls followed by <see cref="Ops.SiluMultiply(Span{float}, ReadOnlySpan{float})"/>.
     /// </summary>
     public static void MultiplySiluGateUp(ReadOnlySpan<float> x, PackedInt4Matrix gate, PackedInt4Matrix up, Span<float> y, int m)
     {
@@ -309,8 +309,4 @@ public sealed unsafe class PackedInt4Matrix
         if (y.Length < (long)m * OutFeatures) throw new ArgumentException($"y has {y.Length} elements, needs m*OutFeatures = {(long)m * OutFeatures}", yName);
         if (!bias.IsEmpty && bias.Length != OutFeatures) throw new ArgumentException($"bias has {bias.Length} elements, needs OutFeatures = {OutFeatures}", nameof(bias));
     }
-
-    /// <summary>SiLU(g)·u exactly as <see cref="Ops.SiluMultiply"/> computes it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float SiluTimes(float g, float u) => g / (1f + MathF.Exp(-g)) * u;
 }
