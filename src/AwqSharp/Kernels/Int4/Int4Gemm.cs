@@ -44,7 +44,7 @@ internal static unsafe class Int4Gemm
                 Store(c2, u, m, n, block, null);
             });
         }
-        Ops.SiluMultiply(new Span<float>(y, m * n), new ReadOnlySpan<float>(u, m * n), threads);
+        Ops.SiluMultiplyCore(new Span<float>(y, m * n), new ReadOnlySpan<float>(u, m * n), threads);
     }
 
     /// <summary>Writes one block's accumulators to y (+ bias).</summary>

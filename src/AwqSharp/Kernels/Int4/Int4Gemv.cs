@@ -80,7 +80,7 @@ internal static unsafe class Int4Gemv
                 }
             });
         }
-        Ops.SiluMultiply(new Span<float>(y, m * n), new ReadOnlySpan<float>(u, m * n), threads);
+        Ops.SiluMultiplyCore(new Span<float>(y, m * n), new ReadOnlySpan<float>(u, m * n), threads);
     }
 
     /// <summary>Splits the tiles into about 8 ranges per thread and runs <paramref name="body"/>(first, end) on each.</summary>
