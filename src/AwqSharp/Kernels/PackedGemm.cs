@@ -22,10 +22,18 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     where TSimd : struct, ISimd<TVec>
 {
     /// <summary>Activation rows per micro-tile (broadcast operand): 12 with AVX-512's 32 registers, else 6.</summary>
-    public static int Mr => TSimd.Count == 16 ? 12 : 6;
+    public static int Mr
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TSimd.Count == 16 ? 12 : 6;
+    }
 
     /// <summary>Weight rows (output columns) per micro-tile: two vectors.</summary>
-    public static int Nr => 2 * TSimd.Count;
+    public static int Nr
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => 2 * TSimd.Count;
+    }
 
     /// <summary>Largest k-block: a 12 × 384 activation micro-panel is 18 KiB (L1).</summary>
     public const int KcMax = 384;
@@ -99,17 +107,18 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void PackX(in GemmOperands g, int row, int rows, int p0, int kc, float* dst)
     {
-        for (int r = 0; r < Mr; r++)
+        int mr = Mr;
+        for (int r = 0; r < mr; r++)
         {
             float* d = dst + r;
             if (r < rows)
             {
                 float* src = g.X + (long)(row + r) * g.Ldx + p0;
-                for (int p = 0; p < kc; p++) d[p * Mr] = src[p];
+                for (int p = 0; p < kc; p++) d[p * mr] = src[p];
             }
             else
             {
-                for (int p = 0; p < kc; p++) d[p * Mr] = 0f;
+                for (int p = 0; p < kc; p++) d[p * mr] = 0f;
             }
         }
     }
@@ -191,7 +200,7 @@ internal static unsafe class PackedGemm<TVec, TSimd>
         if (Sse.IsSupported && !first)
         {
             // The output tile is read at the end; start fetching it now (rows are 2 vectors: 32-128 bytes).
-            for (int r = 0; r < Mr; r++)
+            for (int r = 0; r < 6; r++)
             {
                 Sse.Prefetch0(c + (long)r * ldc);
                 Sse.Prefetch0(c + (long)r * ldc + 2 * vc - 1);
@@ -214,7 +223,7 @@ internal static unsafe class PackedGemm<TVec, TSimd>
             c40 = TSimd.MulAdd(a, b0, c40); c41 = TSimd.MulAdd(a, b1, c41);
             a = TSimd.Broadcast(xp + 5);
             c50 = TSimd.MulAdd(a, b0, c50); c51 = TSimd.MulAdd(a, b1, c51);
-            xp += Mr;
+            xp += 6;
             wp += 2 * vc;
         }
         StoreRow(c, c00, c01, first, bias);
