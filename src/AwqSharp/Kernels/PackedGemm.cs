@@ -6,8 +6,8 @@ namespace AwqSharp.Kernels;
 /// <summary>
 /// The GEMM path for many activation rows (prefill, perplexity windows): compute-bound, so it follows the
 /// Goto/BLIS recipe. <c>k</c> is cut into blocks of about <see cref="KcMax"/>; per block the activation rows are
-/// packed into micro-panels of <see cref="Mr"/> rows (<c>[kc][Mr]</c>, broadcast operand, L1-resident during a
-/// sweep) and each thread packs a block of <see cref="NbMax"/> weight rows into slivers of
+/// packed (once, shared) into micro-panels of <see cref="Mr"/> rows (<c>[kc][Mr]</c>, broadcast operand,
+/// L1-resident during a sweep) and each task packs a block of <see cref="NbMax"/> weight rows into slivers of
 /// <see cref="Nr"/> = 2 vectors (<c>[kc][Nr]</c>, vector operand, L2-resident). A register-tiled
 /// <c>Mr × Nr</c> micro-kernel does the fused multiply-adds (12 × 32 on AVX-512, 6 × 16 on AVX2, 6 × 8 portable).
 /// </summary>
@@ -41,63 +41,77 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     /// <summary>Weight rows packed per thread task: 256 × 384 floats is 384 KiB (L2).</summary>
     public const int NbMax = 256;
 
-    /// <summary>Activation rows packed per outer block: 3072 × 384 floats is 4.5 MiB (L3).</summary>
-    public const int MbMax = 3072;
+    /// <summary>
+    /// Most floats of packed activations held at once (32 MiB): the rows of one outer block, all of <c>k</c>. At
+    /// k = 2048 that is 4096 rows, so prefill shapes run in one block and pack each weight panel once.
+    /// </summary>
+    public const int XPackMaxFloats = 8 << 20;
 
+    /// <summary>
+    /// Two parallel phases per block of activation rows: pack those rows for every k-block, then run tasks of
+    /// (weight block × row split), each through all k-blocks in order (packing its weight block per k-block into
+    /// a per-thread L2 buffer and keeping its slice of the output hot). Two joins per call, not two per k-block.
+    /// </summary>
     public static void Run(GemmOperands g, int degree)
     {
         int kBlocks = (g.K + KcMax - 1) / KcMax;
         int kcStep = (g.K + kBlocks - 1) / kBlocks; // equal blocks: fixed by k alone
-        int nr = Nr;
+        int mr = Mr, nr = Nr;
         int nBlocks = (g.N + NbMax - 1) / NbMax;
+        int mbMax = Math.Max(mr, XPackMaxFloats / g.K / mr * mr);
 
-        using var xPack = new PinnedScratch(Math.Min(MbMax, RoundUp(g.M, Mr)) * kcStep);
-        for (int m0 = 0; m0 < g.M; m0 += MbMax)
+        using var xPack = new PinnedScratch(RoundUp(Math.Min(mbMax, g.M), mr) * g.K);
+        float* xp = xPack.Pointer;
+        for (int m0 = 0; m0 < g.M; m0 += mbMax)
         {
-            int mb = Math.Min(MbMax, g.M - m0);
-            int panels = (mb + Mr - 1) / Mr;
-            // Split rows too when there are few weight blocks, so every thread has work.
-            int mSplits = Math.Clamp(2 * degree / nBlocks, 1, Math.Max(1, panels / 4));
-            int panelsPerSplit = (panels + mSplits - 1) / mSplits;
-            for (int p0 = 0; p0 < g.K; p0 += kcStep)
+            int mb = Math.Min(mbMax, g.M - m0);
+            int panels = (mb + mr - 1) / mr;
+            // Packed layout: k-block b at xp + b·kcStep·panels·mr, its panel pi at + pi·mr·kc (each [kc][mr]).
+            const int PanelsPerPackTask = 16;
+            int packChunks = (panels + PanelsPerPackTask - 1) / PanelsPerPackTask;
+            var ops = g;
+            Parallelism.For(kBlocks * packChunks, degree, t =>
             {
-                int kc = Math.Min(kcStep, g.K - p0);
-                bool first = p0 == 0, last = p0 + kc == g.K;
-                float* xp = xPack.Pointer;
-                var ops = g;
-                const int PanelsPerPackTask = 16;
-                Parallelism.For((panels + PanelsPerPackTask - 1) / PanelsPerPackTask, degree, t =>
+                int p0 = t / packChunks * kcStep, kc = Math.Min(kcStep, ops.K - p0);
+                float* block = xp + (long)p0 * panels * mr;
+                int end = Math.Min(panels, (t % packChunks + 1) * PanelsPerPackTask);
+                for (int pi = t % packChunks * PanelsPerPackTask; pi < end; pi++)
+                    PackX(ops, m0 + pi * mr, Math.Min(mr, ops.M - m0 - pi * mr), p0, kc, block + (long)pi * mr * kc);
+            });
+
+            // Enough tasks for dynamic balancing (a busy machine stalls threads): split rows when weight blocks are few.
+            int mSplits = Math.Clamp((4 * degree + nBlocks - 1) / nBlocks, 1, Math.Max(1, panels / 4));
+            int panelsPerSplit = (panels + mSplits - 1) / mSplits;
+            Parallelism.For(nBlocks * mSplits, degree,
+                () => new PinnedScratch(NbMax * kcStep),
+                (task, wPack) =>
                 {
-                    int end = Math.Min(panels, (t + 1) * PanelsPerPackTask);
-                    for (int pi = t * PanelsPerPackTask; pi < end; pi++)
-                        PackX(ops, m0 + pi * Mr, Math.Min(Mr, ops.M - m0 - pi * Mr), p0, kc, xp + (long)pi * Mr * kc);
-                });
-                Parallelism.For(nBlocks * mSplits, degree,
-                    () => new PinnedScratch(NbMax * kc),
-                    (task, wPack) =>
+                    int nb0 = task / mSplits * NbMax, split = task % mSplits;
+                    int nb = Math.Min(NbMax, ops.N - nb0);
+                    int slivers = (nb + nr - 1) / nr;
+                    int pStart = split * panelsPerSplit, pEnd = Math.Min(panels, pStart + panelsPerSplit);
+                    float* wp = wPack.Pointer;
+                    for (int p0 = 0; p0 < ops.K; p0 += kcStep)
                     {
-                        int nb0 = task / mSplits * NbMax, split = task % mSplits;
-                        int nb = Math.Min(NbMax, ops.N - nb0);
-                        int slivers = (nb + nr - 1) / nr;
-                        float* wp = wPack.Pointer;
+                        int kc = Math.Min(kcStep, ops.K - p0);
+                        bool first = p0 == 0, last = p0 + kc == ops.K;
                         for (int s = 0; s < slivers; s++)
                             PackW(ops, nb0 + s * nr, Math.Min(nr, nb - s * nr), p0, kc, wp + (long)s * nr * kc);
-                        int pEnd = Math.Min(panels, (split + 1) * panelsPerSplit);
-                        for (int pi = split * panelsPerSplit; pi < pEnd; pi++)
+                        float* block = xp + (long)p0 * panels * mr;
+                        for (int pi = pStart; pi < pEnd; pi++)
                         {
-                            int row = m0 + pi * Mr, rows = Math.Min(Mr, ops.M - row);
-                            float* xPanel = xp + (long)pi * Mr * kc;
+                            int row = m0 + pi * mr, rows = Math.Min(mr, ops.M - row);
+                            float* xPanel = block + (long)pi * mr * kc;
                             for (int s = 0; s < slivers; s++)
                             {
                                 int col = nb0 + s * nr, cols = Math.Min(nr, nb - s * nr);
-                                float* bias = last ? ops.Bias : null;
                                 Tile(xPanel, wp + (long)s * nr * kc, kc, ops.Y + (long)row * ops.Ldy + col, ops.Ldy, rows, cols, first,
-                                    bias == null ? null : bias + col);
+                                    last && ops.Bias != null ? ops.Bias + col : null);
                             }
                         }
-                    },
-                    wPack => wPack.Dispose());
-            }
+                    }
+                },
+                wPack => wPack.Dispose());
         }
     }
 
