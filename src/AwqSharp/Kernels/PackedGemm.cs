@@ -58,7 +58,8 @@ internal static unsafe class PackedGemm<TVec, TSimd>
         int kcStep = (g.K + kBlocks - 1) / kBlocks; // equal blocks: fixed by k alone
         int mr = Mr, nr = Nr;
         int nBlocks = (g.N + NbMax - 1) / NbMax;
-        int mbMax = Math.Max(mr, XPackMaxFloats / g.K / mr * mr);
+        // Whole micro-panels within the budget, less the scratch's alignment slack (the pool rounds up to powers of two).
+        int mbMax = Math.Max(mr, (XPackMaxFloats - PinnedScratch.AlignFloats) / g.K / mr * mr);
 
         using var xPack = new PinnedScratch(RoundUp(Math.Min(mbMax, g.M), mr) * g.K);
         float* xp = xPack.Pointer;
