@@ -26,7 +26,7 @@ public sealed record GemmShape(string Name, int M, int K, int N)
 /// </summary>
 /// <remarks>
 /// Run: <c>dotnet run -c Release --project bench/AwqSharp.Benchmarks -- --filter '*GemmBenchmarks*' --job short</c>.
-/// Threads follow <c>AWQ_THREADS</c> (default: all cores); <see cref="Isa"/> forces a vector path.
+/// Threads follow <c>AWQ_THREADS</c> (default: all cores); <c>AWQ_KERNEL_ISA</c> or <see cref="Isa"/> forces a vector path.
 /// </remarks>
 [Config(typeof(GemmBenchmarkConfig))]
 public class GemmBenchmarks
@@ -43,14 +43,20 @@ public class GemmBenchmarks
     [ParamsSource(nameof(Shapes))]
     public GemmShape Shape { get; set; } = Shapes().First();
 
-    /// <summary><c>Auto</c> (widest the CPU has), <c>Avx2</c> or <c>Portable</c>.</summary>
+    /// <summary>
+    /// <c>Auto</c>: the process default (widest the CPU has, or <c>AWQ_KERNEL_ISA=avx2|portable</c>); add
+    /// <c>Avx2</c> or <c>Portable</c> here to compare paths in one run.
+    /// </summary>
     [Params("Auto")]
     public string Isa { get; set; } = "Auto";
+
+    private KernelIsa _previousIsa;
 
     [GlobalSetup]
     public void Setup()
     {
-        KernelIsaSelector.Override = Enum.Parse<KernelIsa>(Isa);
+        _previousIsa = KernelIsaSelector.Override;
+        if (Isa != "Auto") KernelIsaSelector.Override = Enum.Parse<KernelIsa>(Isa);
         var rng = new Random(42);
         _x = Fill(rng, (long)Shape.M * Shape.K);
         _w = Fill(rng, (long)Shape.N * Shape.K);
@@ -58,7 +64,7 @@ public class GemmBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => KernelIsaSelector.Override = KernelIsa.Auto;
+    public void Cleanup() => KernelIsaSelector.Override = _previousIsa;
 
     [Benchmark]
     public void MultiplyTransposed() => MatMul.MultiplyTransposed(_x, _w, _y, Shape.M, Shape.K, Shape.N);

@@ -25,11 +25,11 @@ internal enum GemmPath
 public static class MatMul
 {
     /// <summary>
-    /// From this many activation rows on, the packed GEMM beats streaming dot products (measured at k = 2048,
-    /// n = 5632 on AVX-512: dot ahead up to m = 64, packed ahead from m = 96; packing the weights costs a pass
-    /// over them that only enough rows amortize).
+    /// From this many activation rows on, the packed GEMM beats streaming dot products: packing the weights costs a
+    /// pass over them that only enough rows amortize. Measured at k = 2048, n = 5632: on AVX-512 (4 × 4 dot tiles)
+    /// dot products lead up to m = 64 and packing from m = 96; on AVX2 (2 × 4 dot tiles) packing leads from m = 64.
     /// </summary>
-    internal const int PackedMinRows = 80;
+    internal static int PackedMinRows(KernelIsa isa) => isa == KernelIsa.Avx512 ? 80 : 48;
 
     /// <summary>Products smaller than this many multiply-adds run on the calling thread alone.</summary>
     internal const long ParallelMinMultiplyAdds = 1L << 18;
@@ -77,8 +77,9 @@ public static class MatMul
             return;
         }
         degree = g.MultiplyAdds < ParallelMinMultiplyAdds ? 1 : Parallelism.Resolve(degree);
-        bool packed = path == GemmPath.Packed || (path == GemmPath.Auto && g.M >= PackedMinRows);
-        switch (KernelIsaSelector.Resolve(isa))
+        var resolved = KernelIsaSelector.Resolve(isa);
+        bool packed = path == GemmPath.Packed || (path == GemmPath.Auto && g.M >= PackedMinRows(resolved));
+        switch (resolved)
         {
             case KernelIsa.Avx512:
                 if (packed) PackedGemm<System.Runtime.Intrinsics.Vector512<float>, Simd512>.Run(g, degree);

@@ -6,8 +6,8 @@ namespace AwqSharp.Kernels;
 /// <summary>
 /// The GEMM path for many activation rows (prefill, perplexity windows): compute-bound, so it follows the
 /// Goto/BLIS recipe. <c>k</c> is cut into blocks of about <see cref="KcMax"/>; per block the activation rows are
-/// packed into micro-panels of <see cref="Mr"/> rows (<c>[kc][Mr]</c>, broadcast operand, L1-resident during a
-/// sweep) and each thread packs a block of <see cref="NbMax"/> weight rows into slivers of
+/// packed (once, shared) into micro-panels of <see cref="Mr"/> rows (<c>[kc][Mr]</c>, broadcast operand,
+/// L1-resident during a sweep) and each task packs a block of <see cref="NbMax"/> weight rows into slivers of
 /// <see cref="Nr"/> = 2 vectors (<c>[kc][Nr]</c>, vector operand, L2-resident). A register-tiled
 /// <c>Mr × Nr</c> micro-kernel does the fused multiply-adds (12 × 32 on AVX-512, 6 × 16 on AVX2, 6 × 8 portable).
 /// </summary>
@@ -22,10 +22,18 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     where TSimd : struct, ISimd<TVec>
 {
     /// <summary>Activation rows per micro-tile (broadcast operand): 12 with AVX-512's 32 registers, else 6.</summary>
-    public static int Mr => TSimd.Count == 16 ? 12 : 6;
+    public static int Mr
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TSimd.Count == 16 ? 12 : 6;
+    }
 
     /// <summary>Weight rows (output columns) per micro-tile: two vectors.</summary>
-    public static int Nr => 2 * TSimd.Count;
+    public static int Nr
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => 2 * TSimd.Count;
+    }
 
     /// <summary>Largest k-block: a 12 × 384 activation micro-panel is 18 KiB (L1).</summary>
     public const int KcMax = 384;
@@ -33,63 +41,78 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     /// <summary>Weight rows packed per thread task: 256 × 384 floats is 384 KiB (L2).</summary>
     public const int NbMax = 256;
 
-    /// <summary>Activation rows packed per outer block: 3072 × 384 floats is 4.5 MiB (L3).</summary>
-    public const int MbMax = 3072;
+    /// <summary>
+    /// Most floats of packed activations held at once (32 MiB): the rows of one outer block, all of <c>k</c>. At
+    /// k = 2048 that is 4096 rows, so prefill shapes run in one block and pack each weight panel once.
+    /// </summary>
+    public const int XPackMaxFloats = 8 << 20;
 
+    /// <summary>
+    /// Two parallel phases per block of activation rows: pack those rows for every k-block, then run tasks of
+    /// (weight block × row split), each through all k-blocks in order (packing its weight block per k-block into
+    /// a per-thread L2 buffer and keeping its slice of the output hot). Two joins per call, not two per k-block.
+    /// </summary>
     public static void Run(GemmOperands g, int degree)
     {
         int kBlocks = (g.K + KcMax - 1) / KcMax;
         int kcStep = (g.K + kBlocks - 1) / kBlocks; // equal blocks: fixed by k alone
-        int nr = Nr;
+        int mr = Mr, nr = Nr;
         int nBlocks = (g.N + NbMax - 1) / NbMax;
+        // Whole micro-panels within the budget, less the scratch's alignment slack (the pool rounds up to powers of two).
+        int mbMax = Math.Max(mr, (XPackMaxFloats - PinnedScratch.AlignFloats) / g.K / mr * mr);
 
-        using var xPack = new PinnedScratch(Math.Min(MbMax, RoundUp(g.M, Mr)) * kcStep);
-        for (int m0 = 0; m0 < g.M; m0 += MbMax)
+        using var xPack = new PinnedScratch(RoundUp(Math.Min(mbMax, g.M), mr) * g.K);
+        float* xp = xPack.Pointer;
+        for (int m0 = 0; m0 < g.M; m0 += mbMax)
         {
-            int mb = Math.Min(MbMax, g.M - m0);
-            int panels = (mb + Mr - 1) / Mr;
-            // Split rows too when there are few weight blocks, so every thread has work.
-            int mSplits = Math.Clamp(2 * degree / nBlocks, 1, Math.Max(1, panels / 4));
-            int panelsPerSplit = (panels + mSplits - 1) / mSplits;
-            for (int p0 = 0; p0 < g.K; p0 += kcStep)
+            int mb = Math.Min(mbMax, g.M - m0);
+            int panels = (mb + mr - 1) / mr;
+            // Packed layout: k-block b at xp + b·kcStep·panels·mr, its panel pi at + pi·mr·kc (each [kc][mr]).
+            const int PanelsPerPackTask = 16;
+            int packChunks = (panels + PanelsPerPackTask - 1) / PanelsPerPackTask;
+            var ops = g;
+            Parallelism.For(kBlocks * packChunks, degree, t =>
             {
-                int kc = Math.Min(kcStep, g.K - p0);
-                bool first = p0 == 0, last = p0 + kc == g.K;
-                float* xp = xPack.Pointer;
-                var ops = g;
-                const int PanelsPerPackTask = 16;
-                Parallelism.For((panels + PanelsPerPackTask - 1) / PanelsPerPackTask, degree, t =>
+                int p0 = t / packChunks * kcStep, kc = Math.Min(kcStep, ops.K - p0);
+                float* block = xp + (long)p0 * panels * mr;
+                int end = Math.Min(panels, (t % packChunks + 1) * PanelsPerPackTask);
+                for (int pi = t % packChunks * PanelsPerPackTask; pi < end; pi++)
+                    PackX(ops, m0 + pi * mr, Math.Min(mr, ops.M - m0 - pi * mr), p0, kc, block + (long)pi * mr * kc);
+            });
+
+            // Enough tasks for dynamic balancing (a busy machine stalls threads): split rows when weight blocks are few.
+            int mSplits = Math.Clamp((4 * degree + nBlocks - 1) / nBlocks, 1, Math.Max(1, panels / 4));
+            int panelsPerSplit = (panels + mSplits - 1) / mSplits;
+            Parallelism.For(nBlocks * mSplits, degree,
+                () => new PinnedScratch(NbMax * kcStep),
+                (task, wPack) =>
                 {
-                    int end = Math.Min(panels, (t + 1) * PanelsPerPackTask);
-                    for (int pi = t * PanelsPerPackTask; pi < end; pi++)
-                        PackX(ops, m0 + pi * Mr, Math.Min(Mr, ops.M - m0 - pi * Mr), p0, kc, xp + (long)pi * Mr * kc);
-                });
-                Parallelism.For(nBlocks * mSplits, degree,
-                    () => new PinnedScratch(NbMax * kc),
-                    (task, wPack) =>
+                    int nb0 = task / mSplits * NbMax, split = task % mSplits;
+                    int nb = Math.Min(NbMax, ops.N - nb0);
+                    int slivers = (nb + nr - 1) / nr;
+                    int pStart = split * panelsPerSplit, pEnd = Math.Min(panels, pStart + panelsPerSplit);
+                    float* wp = wPack.Pointer;
+                    for (int p0 = 0; p0 < ops.K; p0 += kcStep)
                     {
-                        int nb0 = task / mSplits * NbMax, split = task % mSplits;
-                        int nb = Math.Min(NbMax, ops.N - nb0);
-                        int slivers = (nb + nr - 1) / nr;
-                        float* wp = wPack.Pointer;
+                        int kc = Math.Min(kcStep, ops.K - p0);
+                        bool first = p0 == 0, last = p0 + kc == ops.K;
                         for (int s = 0; s < slivers; s++)
                             PackW(ops, nb0 + s * nr, Math.Min(nr, nb - s * nr), p0, kc, wp + (long)s * nr * kc);
-                        int pEnd = Math.Min(panels, (split + 1) * panelsPerSplit);
-                        for (int pi = split * panelsPerSplit; pi < pEnd; pi++)
+                        float* block = xp + (long)p0 * panels * mr;
+                        for (int pi = pStart; pi < pEnd; pi++)
                         {
-                            int row = m0 + pi * Mr, rows = Math.Min(Mr, ops.M - row);
-                            float* xPanel = xp + (long)pi * Mr * kc;
+                            int row = m0 + pi * mr, rows = Math.Min(mr, ops.M - row);
+                            float* xPanel = block + (long)pi * mr * kc;
                             for (int s = 0; s < slivers; s++)
                             {
                                 int col = nb0 + s * nr, cols = Math.Min(nr, nb - s * nr);
-                                float* bias = last ? ops.Bias : null;
                                 Tile(xPanel, wp + (long)s * nr * kc, kc, ops.Y + (long)row * ops.Ldy + col, ops.Ldy, rows, cols, first,
-                                    bias == null ? null : bias + col);
+                                    last && ops.Bias != null ? ops.Bias + col : null);
                             }
                         }
-                    },
-                    wPack => wPack.Dispose());
-            }
+                    }
+                },
+                wPack => wPack.Dispose());
         }
     }
 
@@ -99,17 +122,18 @@ internal static unsafe class PackedGemm<TVec, TSimd>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void PackX(in GemmOperands g, int row, int rows, int p0, int kc, float* dst)
     {
-        for (int r = 0; r < Mr; r++)
+        int mr = Mr;
+        for (int r = 0; r < mr; r++)
         {
             float* d = dst + r;
             if (r < rows)
             {
                 float* src = g.X + (long)(row + r) * g.Ldx + p0;
-                for (int p = 0; p < kc; p++) d[p * Mr] = src[p];
+                for (int p = 0; p < kc; p++) d[p * mr] = src[p];
             }
             else
             {
-                for (int p = 0; p < kc; p++) d[p * Mr] = 0f;
+                for (int p = 0; p < kc; p++) d[p * mr] = 0f;
             }
         }
     }
@@ -191,7 +215,7 @@ internal static unsafe class PackedGemm<TVec, TSimd>
         if (Sse.IsSupported && !first)
         {
             // The output tile is read at the end; start fetching it now (rows are 2 vectors: 32-128 bytes).
-            for (int r = 0; r < Mr; r++)
+            for (int r = 0; r < 6; r++)
             {
                 Sse.Prefetch0(c + (long)r * ldc);
                 Sse.Prefetch0(c + (long)r * ldc + 2 * vc - 1);
@@ -214,7 +238,7 @@ internal static unsafe class PackedGemm<TVec, TSimd>
             c40 = TSimd.MulAdd(a, b0, c40); c41 = TSimd.MulAdd(a, b1, c41);
             a = TSimd.Broadcast(xp + 5);
             c50 = TSimd.MulAdd(a, b0, c50); c51 = TSimd.MulAdd(a, b1, c51);
-            xp += Mr;
+            xp += 6;
             wp += 2 * vc;
         }
         StoreRow(c, c00, c01, first, bias);

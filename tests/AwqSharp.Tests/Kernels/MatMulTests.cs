@@ -8,7 +8,7 @@ public class MatMulTests
     /// <summary>
     /// Odd sizes (1, 3, 17, 63, 65, 129, 300: none a multiple of a vector width or of the micro-tile), m from decode
     /// to prefill, and shapes that cross the packed GEMM's blocks: k &gt; 384 (several k-blocks), n &gt; 256
-    /// (several weight blocks per thread task), m &gt; 3072 (several outer row blocks).
+    /// (several weight blocks), m · k &gt; 8 Mi floats (several outer blocks of packed rows).
     /// </summary>
     public static TheoryData<int, int, int, string> ShapesAndIsas()
     {
@@ -16,7 +16,7 @@ public class MatMulTests
         [
             [1, 1, 1], [1, 3, 17], [1, 63, 65], [1, 129, 300], [1, 300, 129], [2, 17, 3], [2, 65, 63], [3, 129, 17],
             [7, 63, 300], [7, 300, 65], [17, 65, 129], [63, 17, 300], [64, 129, 63], [64, 300, 300], [65, 1, 17],
-            [129, 63, 65], [300, 17, 3], [2, 1000, 40], [40, 1000, 70], [100, 770, 300], [3100, 5, 7],
+            [129, 63, 65], [300, 17, 3], [2, 1000, 40], [40, 1000, 70], [100, 770, 300], [2100, 4096, 5],
         ];
         var data = new TheoryData<int, int, int, string>();
         foreach (var s in shapes)
