@@ -21,8 +21,7 @@ internal static unsafe class Int4GemmPanel
     {
         int tileLength = Int4Metadata.TileLength(w), tiles = Int4Gemm.PanelWidth / PackedInt4Matrix.RowsPerTile;
         int first = o0 / PackedInt4Matrix.RowsPerTile;
-        for (int t = 0; t < tiles && first + t < w.TileCount; t++)
-            Int4Metadata.ConvertTile(w, first + t, meta + t * tileLength, meta + (tiles + t) * tileLength);
+        Int4Metadata.ConvertTiles(w, first, Math.Min(tiles, w.TileCount - first), meta, meta + tiles * tileLength);
     }
 
     public static void Fill(PackedInt4Matrix w, Int4Isa isa, int o0, int kb, int depth, float* meta, float* panel)

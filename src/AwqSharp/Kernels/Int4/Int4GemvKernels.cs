@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AwqSharp.Kernels.Int4;
 
 /// <summary>Picks the GEMV tile kernel: one tile (4 output rows) times one activation row.</summary>
@@ -18,6 +20,7 @@ internal static unsafe class Int4GemvKernels
     /// out4[r] = Σ_i W[4·tile + r, i] · x[i] for r = 0..3, with the tile's metadata already expanded to
     /// <paramref name="scales"/> / <paramref name="zeros"/> and <paramref name="sums"/> from <see cref="Int4GemvActivations"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile(Int4Isa isa, PackedInt4Matrix w, int tile, float* x, float* sums, float* scales, float* zeros, float* out4)
     {
         byte* codes = w.Codes + w.ChunkOffset(tile, 0);
@@ -45,6 +48,7 @@ internal static unsafe class Int4GemvKernels
     /// out16[i · 4 + r] = Σ_k W[4·tile + r, k] · x_(first + i)[k] for i &lt; <paramref name="count"/> (at most 4):
     /// bitwise what <see cref="Tile"/> gives row by row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TileRows(Int4Isa isa, PackedInt4Matrix w, int tile, Int4GemvActivations act, int first, int count, float* scales, float* zeros, float* out16)
     {
         if (count >= 2 && Effective(isa, w) == Int4Isa.Avx512)

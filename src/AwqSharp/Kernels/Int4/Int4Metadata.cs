@@ -1,10 +1,12 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AwqSharp.Kernels.Int4;
 
 /// <summary>
-/// Expands the packed per-group metadata of one tile (fp16 or fp32 scales, byte zero points) into
-/// float32 scratch that the kernels broadcast from: <c>s[g · 4 + row]</c>, <c>z[g · 4 + row]</c>.
+/// Expands the packed per-group metadata of tiles (fp16 or fp32 scales, byte zero points) into
+/// float32 scratch that the kernels broadcast from: <c>s[g · 4 + row]</c>, <c>z[g · 4 + row]</c> per tile.
 /// </summary>
 internal static unsafe class Int4Metadata
 {
@@ -14,25 +16,40 @@ internal static unsafe class Int4Metadata
     /// <summary>Floats of scratch one tile needs for its scales (the same again for its zero points).</summary>
     public static int TileLength(PackedInt4Matrix w) => w.GroupCount * PackedInt4Matrix.RowsPerTile;
 
-    public static void ConvertTile(PackedInt4Matrix w, int tile, float* scales, float* zeros)
+    /// <summary>Expands tiles [<paramref name="first"/>, first + <paramref name="count"/>) (contiguous in the packed metadata): tile t's group g, row r at index ((t - first) · GroupCount + g) · 4 + r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ConvertTiles(PackedInt4Matrix w, int first, int count, float* scales, float* zeros)
     {
-        int count = TileLength(w);
-        int start = tile * count;
+        int length = count * TileLength(w);
+        int start = first * TileLength(w);
         if (w.HalfScales is { } half)
         {
-            fixed (ushort* p = &half[start]) HalfToSingle(p, scales, count);
+            fixed (ushort* p = &half[start]) HalfToSingle(p, scales, length);
         }
         else
         {
-            new ReadOnlySpan<float>(w.SingleScales, start, count).CopyTo(new Span<float>(scales, count));
+            new ReadOnlySpan<float>(w.SingleScales, start, length).CopyTo(new Span<float>(scales, length));
         }
-        fixed (byte* p = &w.Zeros[start]) BytesToSingle(p, zeros, count);
+        fixed (byte* p = &w.Zeros[start]) BytesToSingle(p, zeros, length);
     }
 
     /// <summary>Converts finite fp16 bit patterns to float32, exactly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void HalfToSingle(ushort* src, float* dst, int count)
     {
         int i = 0;
+        if (Avx512F.IsSupported)
+        {
+            var mask = Vector512.Create(0x7FFFu);
+            var sign = Vector512.Create(0x8000u);
+            var rebias = Vector512.Create(HalfExponentRebias);
+            for (; i + 16 <= count; i += 16)
+            {
+                var bits = Avx512F.ConvertToVector512UInt32(Vector256.Load(src + i));
+                var magnitude = ((bits & mask) << 13).AsSingle() * rebias;
+                (magnitude.AsUInt32() | ((bits & sign) << 16)).AsSingle().Store(dst + i);
+            }
+        }
         if (Vector128.IsHardwareAccelerated)
         {
             for (; i + 8 <= count; i += 8)
@@ -51,9 +68,13 @@ internal static unsafe class Int4Metadata
         return (magnitude.AsUInt32() | ((bits & Vector128.Create(0x8000u)) << 16)).AsSingle();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BytesToSingle(byte* src, float* dst, int count)
     {
         int i = 0;
+        if (Avx512F.IsSupported)
+            for (; i + 16 <= count; i += 16)
+                Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(src + i))).Store(dst + i);
         if (Vector128.IsHardwareAccelerated)
         {
             for (; i + 16 <= count; i += 16)
