@@ -8,7 +8,9 @@ namespace AwqSharp.Kernels.Int4;
 /// AVX-512 GEMV tile kernel. Per group and row it builds the 16-entry table <c>T[j] = (j - z) · s</c>
 /// (exactly the dequantized values), then per 16-input plane: <c>vpermps</c> looks the codes up by the
 /// low nibble of each 32-bit word (it ignores the upper bits, so no masking), an FMA accumulates
-/// <c>T[q] · x</c>, and a 4-bit right shift brings up the next plane. Three vector ops per 16 weights.
+/// <c>T[q] · x</c>. The codes of plane 2t are the low nibbles of byte t of every word, so an
+/// (unaligned) load at byte offset t brings them to bits 0..3, and plane 2t + 1 is that vector shifted
+/// right by 4: per 128 weights and row, 8 lookups, 8 FMAs, 4 shifts and 4 loads.
 /// </summary>
 internal static unsafe class Int4GemvAvx512
 {
@@ -18,14 +20,11 @@ internal static unsafe class Int4GemvAvx512
         var iota = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        Vector512<int> q0 = default, q1 = default, q2 = default, q3 = default;
         float* s = scales - PackedInt4Matrix.RowsPerTile, z = zeros - PackedInt4Matrix.RowsPerTile;
         int nextGroup = 0;
         for (int p0 = 0; p0 < planes; p0 += PackedInt4Matrix.PlanesPerChunk, codes += PackedInt4Matrix.TileChunkBytes)
         {
-            var q0 = Vector512.Load((uint*)codes).AsInt32();
-            var q1 = Vector512.Load((uint*)(codes + 64)).AsInt32();
-            var q2 = Vector512.Load((uint*)(codes + 128)).AsInt32();
-            var q3 = Vector512.Load((uint*)(codes + 192)).AsInt32();
             int pEnd = Math.Min(planes, p0 + PackedInt4Matrix.PlanesPerChunk);
             for (int p = p0; p < pEnd; p++)
             {
@@ -38,15 +37,29 @@ internal static unsafe class Int4GemvAvx512
                     t2 = (iota - Vector512.Create(z[2])) * Vector512.Create(s[2]);
                     t3 = (iota - Vector512.Create(z[3])) * Vector512.Create(s[3]);
                 }
+                // Planes 2t sit in the low nibble of byte t of each word: a load at byte offset t puts them at
+                // bits 0..3; planes 2t + 1 are those words shifted right by 4.
+                int j = p - p0;
+                if ((j & 1) == 0)
+                {
+                    byte* at = codes + (j >> 1);
+                    q0 = Vector512.Load((int*)at);
+                    q1 = Vector512.Load((int*)(at + 64));
+                    q2 = Vector512.Load((int*)(at + 128));
+                    q3 = Vector512.Load((int*)(at + 192));
+                }
+                else
+                {
+                    q0 = Avx512F.ShiftRightLogical(q0, 4);
+                    q1 = Avx512F.ShiftRightLogical(q1, 4);
+                    q2 = Avx512F.ShiftRightLogical(q2, 4);
+                    q3 = Avx512F.ShiftRightLogical(q3, 4);
+                }
                 var xv = Vector512.Load(x + p * PackedInt4Matrix.PlaneWeights);
                 a0 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(t0, q0), xv, a0);
                 a1 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(t1, q1), xv, a1);
                 a2 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(t2, q2), xv, a2);
                 a3 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(t3, q3), xv, a3);
-                q0 = Avx512F.ShiftRightLogical(q0, 4);
-                q1 = Avx512F.ShiftRightLogical(q1, 4);
-                q2 = Avx512F.ShiftRightLogical(q2, 4);
-                q3 = Avx512F.ShiftRightLogical(q3, 4);
             }
         }
         out4[0] = Vector512.Sum(a0);
@@ -73,12 +86,9 @@ internal static unsafe class Int4GemvAvx512
         float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
         float* s = scales - PackedInt4Matrix.RowsPerTile, z = zeros - PackedInt4Matrix.RowsPerTile;
         int nextGroup = 0;
+        Vector512<int> q0 = default, q1 = default, q2 = default, q3 = default;
         for (int p0 = 0; p0 < planes; p0 += PackedInt4Matrix.PlanesPerChunk, codes += PackedInt4Matrix.TileChunkBytes)
         {
-            var q0 = Vector512.Load((uint*)codes).AsInt32();
-            var q1 = Vector512.Load((uint*)(codes + 64)).AsInt32();
-            var q2 = Vector512.Load((uint*)(codes + 128)).AsInt32();
-            var q3 = Vector512.Load((uint*)(codes + 192)).AsInt32();
             int pEnd = Math.Min(planes, p0 + PackedInt4Matrix.PlanesPerChunk);
             for (int p = p0; p < pEnd; p++)
             {
@@ -90,6 +100,22 @@ internal static unsafe class Int4GemvAvx512
                     t1 = (iota - Vector512.Create(z[1])) * Vector512.Create(s[1]);
                     t2 = (iota - Vector512.Create(z[2])) * Vector512.Create(s[2]);
                     t3 = (iota - Vector512.Create(z[3])) * Vector512.Create(s[3]);
+                }
+                int j = p - p0;
+                if ((j & 1) == 0)
+                {
+                    byte* c = codes + (j >> 1);
+                    q0 = Vector512.Load((int*)c);
+                    q1 = Vector512.Load((int*)(c + 64));
+                    q2 = Vector512.Load((int*)(c + 128));
+                    q3 = Vector512.Load((int*)(c + 192));
+                }
+                else
+                {
+                    q0 = Avx512F.ShiftRightLogical(q0, 4);
+                    q1 = Avx512F.ShiftRightLogical(q1, 4);
+                    q2 = Avx512F.ShiftRightLogical(q2, 4);
+                    q3 = Avx512F.ShiftRightLogical(q3, 4);
                 }
                 int at = p * PackedInt4Matrix.PlaneWeights;
                 var v0 = Vector512.Load(x0 + at);
@@ -108,10 +134,6 @@ internal static unsafe class Int4GemvAvx512
                 w = Avx512F.PermuteVar16x32(t3, q3);
                 a03 = Avx512F.FusedMultiplyAdd(w, v0, a03); a13 = Avx512F.FusedMultiplyAdd(w, v1, a13);
                 a23 = Avx512F.FusedMultiplyAdd(w, v2, a23); a33 = Avx512F.FusedMultiplyAdd(w, v3, a33);
-                q0 = Avx512F.ShiftRightLogical(q0, 4);
-                q1 = Avx512F.ShiftRightLogical(q1, 4);
-                q2 = Avx512F.ShiftRightLogical(q2, 4);
-                q3 = Avx512F.ShiftRightLogical(q3, 4);
             }
         }
         out16[0] = Vector512.Sum(a00); out16[1] = Vector512.Sum(a01); out16[2] = Vector512.Sum(a02); out16[3] = Vector512.Sum(a03);

@@ -51,8 +51,8 @@ public sealed unsafe class PackedInt4Matrix
         ChunkCount = (inFeatures + ChunkWeights - 1) / ChunkWeights;
         PlaneCount = (inFeatures + PlaneWeights - 1) / PlaneWeights;
         long codeBytes = (long)TileCount * ChunkCount * TileChunkBytes;
-        if (codeBytes > Array.MaxLength - 64) throw new AwqException($"INT4 matrix [{outFeatures}, {inFeatures}] is too large to pack ({codeBytes} bytes of codes)");
-        _codeStorage = GC.AllocateArray<byte>((int)codeBytes + 63, pinned: true);
+        if (codeBytes > Array.MaxLength - 128) throw new AwqException($"INT4 matrix [{outFeatures}, {inFeatures}] is too large to pack ({codeBytes} bytes of codes)");
+        _codeStorage = GC.AllocateArray<byte>((int)codeBytes + 63 + 64, pinned: true); // +64: kernels may read a few bytes past the end
         byte* p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_codeStorage));
         _codes = (byte*)(((nuint)p + 63) & ~(nuint)63);
         int metaLength = TileCount * GroupCount * RowsPerTile;
