@@ -56,14 +56,14 @@ public class GptqBenchmarks
     }
 
     [Benchmark(Description = "Hessian XᵀX (float64)")]
-    public void Hessian()
-    {
-        var acc = new HessianAccumulator(Columns);
-        acc.Add(_x, Tokens);
-    }
+    public void Hessian() => Hessian(GptqKernels.Best);
 
     [Benchmark(Description = "GPTQ sweep (float32)")]
-    public void Sweep() => GptqSweep.Run(_problem, GroupKernels.Best, degree: 0);
+    public void Sweep() => Sweep(GptqKernels.Best);
+
+    internal void Hessian(SimdPath path) => new HessianAccumulator(Columns, path, degree: 0).Add(_x, Tokens);
+
+    internal void Sweep(SimdPath path) => GptqSweep.Run(_problem, path, degree: 0);
 
     [Benchmark(Description = "Inverse-Hessian factor (float64)")]
     public float[] Factor() => InverseHessian.Compute(_hessian, Columns, GptqOptions.Default, "bench", 0).Transposed;
@@ -122,8 +122,40 @@ public sealed class GptqGflopsColumn : IColumn
     {
         var report = summary[benchmarkCase];
         if (report?.ResultStatistics is not { } stats) return "-";
-        int d = (int)benchmarkCase.Parameters[nameof(GptqBenchmarks.Columns)];
+        int d = benchmarkCase.HasParameters && benchmarkCase.Parameters.Items.Any(p => p.Name == nameof(GptqBenchmarks.Columns))
+            ? (int)benchmarkCase.Parameters[nameof(GptqBenchmarks.Columns)] : 1024;
         double flops = GptqBenchmarks.Flops(benchmarkCase.Descriptor.WorkloadMethod.Name, d);
         return flops == 0 ? "-" : (flops / stats.Mean).ToString("F1"); // flops per ns = GFLOP/s
     }
+}
+
+/// <summary>
+/// The Hessian and sweep kernels on each instruction-set path (same bits on all; this measures speed only), d = 1024.
+/// Run: dotnet run -c Release --project bench/AwqSharp.Benchmarks -- --filter '*GptqKernelPathBenchmarks*'
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
+[Config(typeof(GptqBenchmarkConfig))]
+public class GptqKernelPathBenchmarks
+{
+    private readonly GptqBenchmarks _inner = new() { Columns = 1024 };
+
+    /// <summary>A <c>SimdPath</c> name (the enum is internal).</summary>
+    [ParamsSource(nameof(Paths))]
+    public string Path { get; set; } = "";
+
+    public static IEnumerable<string> Paths => new[] { SimdPath.Vector128, SimdPath.Vector256, SimdPath.Vector512 }.Where(GroupKernels.IsSupported).Select(p => p.ToString());
+
+    private SimdPath Simd => Enum.Parse<SimdPath>(Path);
+
+    /// <summary>The GFLOP/s column reads it.</summary>
+    public int Columns => 1024;
+
+    [GlobalSetup]
+    public void Setup() => _inner.Setup();
+
+    [Benchmark(Description = "Hessian XᵀX (float64)")]
+    public void Hessian() => _inner.Hessian(Simd);
+
+    [Benchmark(Description = "GPTQ sweep (float32)")]
+    public void Sweep() => _inner.Sweep(Simd);
 }

@@ -32,7 +32,7 @@ public static class GptqQuantizer
     /// <exception cref="AwqException">The Hessian cannot be factorized at any damping below 1.</exception>
     public static GptqResult Quantize(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, ReadOnlySpan<double> hessian,
         QuantizationOptions options, GptqOptions? gptq = null, string name = "linear", CancellationToken cancellationToken = default) =>
-        Quantize(weight, outFeatures, inFeatures, hessian, options, gptq ?? GptqOptions.Default, name, GroupKernels.Best, degree: 0, cancellationToken);
+        Quantize(weight, outFeatures, inFeatures, hessian, options, gptq ?? GptqOptions.Default, name, GptqKernels.Best, degree: 0, cancellationToken);
 
     internal static GptqResult Quantize(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, ReadOnlySpan<double> hessian,
         QuantizationOptions options, GptqOptions gptq, string name, SimdPath path, int degree, CancellationToken cancellationToken = default)

@@ -21,7 +21,7 @@ public sealed class HessianAccumulator
     private readonly int _degree;
 
     /// <summary>An empty accumulator for inputs of <paramref name="columns"/> features.</summary>
-    public HessianAccumulator(int columns) : this(columns, GroupKernels.Best, degree: 0) { }
+    public HessianAccumulator(int columns) : this(columns, GptqKernels.Best, degree: 0) { }
 
     internal HessianAccumulator(int columns, SimdPath path, int degree)
     {

@@ -7,17 +7,19 @@ namespace AwqSharp.Quantization.Gptq;
 /// </summary>
 /// <remarks>
 /// Each pass converts up to <see cref="TokensPerPass"/> tokens to float64 panels <c>[column/16][token][16]</c>
-/// (zero-padded), then every task takes one band of 4 rows and sweeps the 2-vector column tiles on and right of the
-/// diagonal: per token, 2 vector loads, 4 broadcasts and 8 fused multiply-adds into register accumulators, added to
-/// S at the end of the pass. Each S element is one FMA chain over the pass's tokens in order: the same bits on every
+/// (zero-padded), then every task takes 8 bands of 4 rows and sweeps the 2-vector column tiles on and right of the
+/// diagonal, each tile for all its bands while it is in L1: per token, 2 vector loads, 4 broadcasts and 8 fused
+/// multiply-adds into register accumulators, added to S at the end of the pass. Each S element is one FMA chain over the pass's tokens in order: the same bits on every
 /// instruction-set path and thread count.
 /// </remarks>
 internal static unsafe class HessianKernel
 {
     /// <summary>Panel width in columns (two 512-bit vectors of doubles; narrower paths split it).</summary>
     public const int PanelWidth = 16;
-    /// <summary>Rows per register tile (and per task).</summary>
+    /// <summary>Rows per register tile (a band).</summary>
     public const int TileRows = 4;
+    /// <summary>Bands per task: they take each column tile in turn while it is in L1, so the panels stream from memory once per 32 rows.</summary>
+    private const int BandsPerTask = 8;
     /// <summary>Tokens converted and accumulated per pass (bounds the float64 panel buffer).</summary>
     public const int TokensPerPass = 256;
     /// <summary>Below this many multiply-adds per pass the work stays on the calling thread.</summary>
@@ -42,9 +44,11 @@ internal static unsafe class HessianKernel
                     Pack(px + (long)t0 * columns, tokens, columns, pp, panels);
                     long work = (long)tokens * stride * stride / 2;
                     int bands = (columns + TileRows - 1) / TileRows;
+                    int tasks = (bands + BandsPerTask - 1) / BandsPerTask;
                     int threads = work < ParallelMinMultiplyAdds ? 1 : degree;
                     double* panel = pp, s = ps;
-                    Kernels.Parallelism.For(bands, threads, band => RunBand(path, panel, tokens, panels, s, stride, band * TileRows));
+                    Kernels.Parallelism.For(tasks, threads, task =>
+                        RunBands(path, panel, tokens, panels, s, stride, task * BandsPerTask * TileRows, Math.Min(bands, (task + 1) * BandsPerTask) * TileRows));
                 }
             }
         }
@@ -71,48 +75,54 @@ internal static unsafe class HessianKernel
         }
     }
 
-    private static void RunBand(SimdPath path, double* panels, int tokens, int panelCount, double* sums, int stride, int row0)
+    private static void RunBands(SimdPath path, double* panels, int tokens, int panelCount, double* sums, int stride, int rowStart, int rowEnd)
     {
         switch (path)
         {
-            case SimdPath.Vector512: Band<System.Runtime.Intrinsics.Vector512<double>, V512D>(panels, tokens, panelCount, sums, stride, row0); break;
-            case SimdPath.Vector256: Band<System.Runtime.Intrinsics.Vector256<double>, V256D>(panels, tokens, panelCount, sums, stride, row0); break;
-            case SimdPath.Vector128: Band<System.Runtime.Intrinsics.Vector128<double>, V128D>(panels, tokens, panelCount, sums, stride, row0); break;
-            default: Band<double, Scalar64>(panels, tokens, panelCount, sums, stride, row0); break;
+            case SimdPath.Vector512: Bands<System.Runtime.Intrinsics.Vector512<double>, V512D>(panels, tokens, panelCount, sums, stride, rowStart, rowEnd); break;
+            case SimdPath.Vector256: Bands<System.Runtime.Intrinsics.Vector256<double>, V256D>(panels, tokens, panelCount, sums, stride, rowStart, rowEnd); break;
+            case SimdPath.Vector128: Bands<System.Runtime.Intrinsics.Vector128<double>, V128D>(panels, tokens, panelCount, sums, stride, rowStart, rowEnd); break;
+            default: Bands<double, Scalar64>(panels, tokens, panelCount, sums, stride, rowStart, rowEnd); break;
         }
     }
 
-    /// <summary>Rows [row0, row0 + 4) of S, columns from the tile holding the diagonal to the end.</summary>
-    private static void Band<TVec, TOps>(double* panels, int tokens, int panelCount, double* sums, int stride, int row0)
+    /// <summary>Rows [rowStart, rowEnd) of S, in bands of 4: for each column tile (from the one holding rowStart's diagonal), every band it is not below.</summary>
+    private static void Bands<TVec, TOps>(double* panels, int tokens, int panelCount, double* sums, int stride, int rowStart, int rowEnd)
         where TVec : struct where TOps : IGptqDoubleOps<TVec>
     {
-        int c = TOps.Count, tile = 2 * c;
-        // The broadcast operands: this band's 4 columns inside its panel.
-        double* a = panels + (long)(row0 / PanelWidth) * tokens * PanelWidth + row0 % PanelWidth;
-        for (int j0 = row0 / tile * tile; j0 < panelCount * PanelWidth; j0 += tile)
+        int tile = 2 * TOps.Count;
+        for (int j0 = rowStart / tile * tile; j0 < panelCount * PanelWidth; j0 += tile)
+            for (int row0 = rowStart; row0 < rowEnd && row0 < j0 + tile; row0 += TileRows)
+                Tile<TVec, TOps>(panels, tokens, sums, stride, row0, j0);
+    }
+
+    /// <summary>S[row0 .. row0 + 4, j0 .. j0 + 2 vectors] += the pass's products: one FMA chain per element, tokens in order.</summary>
+    private static void Tile<TVec, TOps>(double* panels, int tokens, double* sums, int stride, int row0, int j0)
+        where TVec : struct where TOps : IGptqDoubleOps<TVec>
+    {
+        int c = TOps.Count;
+        // The broadcast operands: this band's 4 columns inside its panel; the vector operands: the tile's columns.
+        double* ap = panels + (long)(row0 / PanelWidth) * tokens * PanelWidth + row0 % PanelWidth;
+        double* bp = panels + (long)(j0 / PanelWidth) * tokens * PanelWidth + j0 % PanelWidth;
+        TVec s00 = TOps.Zero, s01 = TOps.Zero, s10 = TOps.Zero, s11 = TOps.Zero;
+        TVec s20 = TOps.Zero, s21 = TOps.Zero, s30 = TOps.Zero, s31 = TOps.Zero;
+        for (int t = 0; t < tokens; t++, ap += PanelWidth, bp += PanelWidth)
         {
-            double* b = panels + (long)(j0 / PanelWidth) * tokens * PanelWidth + j0 % PanelWidth;
-            TVec s00 = TOps.Zero, s01 = TOps.Zero, s10 = TOps.Zero, s11 = TOps.Zero;
-            TVec s20 = TOps.Zero, s21 = TOps.Zero, s30 = TOps.Zero, s31 = TOps.Zero;
-            double* ap = a, bp = b;
-            for (int t = 0; t < tokens; t++, ap += PanelWidth, bp += PanelWidth)
-            {
-                TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + c);
-                TVec x = TOps.Broadcast(ap[0]);
-                s00 = TOps.Fma(x, b0, s00); s01 = TOps.Fma(x, b1, s01);
-                x = TOps.Broadcast(ap[1]);
-                s10 = TOps.Fma(x, b0, s10); s11 = TOps.Fma(x, b1, s11);
-                x = TOps.Broadcast(ap[2]);
-                s20 = TOps.Fma(x, b0, s20); s21 = TOps.Fma(x, b1, s21);
-                x = TOps.Broadcast(ap[3]);
-                s30 = TOps.Fma(x, b0, s30); s31 = TOps.Fma(x, b1, s31);
-            }
-            double* r = sums + (long)row0 * stride + j0;
-            Accumulate<TVec, TOps>(r, c, s00, s01);
-            Accumulate<TVec, TOps>(r + stride, c, s10, s11);
-            Accumulate<TVec, TOps>(r + 2 * stride, c, s20, s21);
-            Accumulate<TVec, TOps>(r + 3 * stride, c, s30, s31);
+            TVec b0 = TOps.Load(bp), b1 = TOps.Load(bp + c);
+            TVec x = TOps.Broadcast(ap[0]);
+            s00 = TOps.Fma(x, b0, s00); s01 = TOps.Fma(x, b1, s01);
+            x = TOps.Broadcast(ap[1]);
+            s10 = TOps.Fma(x, b0, s10); s11 = TOps.Fma(x, b1, s11);
+            x = TOps.Broadcast(ap[2]);
+            s20 = TOps.Fma(x, b0, s20); s21 = TOps.Fma(x, b1, s21);
+            x = TOps.Broadcast(ap[3]);
+            s30 = TOps.Fma(x, b0, s30); s31 = TOps.Fma(x, b1, s31);
         }
+        double* r = sums + (long)row0 * stride + j0;
+        Accumulate<TVec, TOps>(r, c, s00, s01);
+        Accumulate<TVec, TOps>(r + stride, c, s10, s11);
+        Accumulate<TVec, TOps>(r + 2 * stride, c, s20, s21);
+        Accumulate<TVec, TOps>(r + 3 * stride, c, s30, s31);
     }
 
     private static void Accumulate<TVec, TOps>(double* r, int c, TVec lo, TVec hi) where TVec : struct where TOps : IGptqDoubleOps<TVec>
