@@ -13,5 +13,6 @@ internal static class CommandCatalog
         yield return EvalCommand.Create();
         yield return GenerateCommand.Create();
         yield return TemplateCommand.Create();
+        yield return ServeCommand.Create();
     }
 }
