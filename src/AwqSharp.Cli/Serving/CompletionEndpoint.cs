@@ -30,9 +30,17 @@ internal sealed class CompletionEndpoint(InferenceEngine engine, ChatPromptForma
         }
         catch (ContextLengthExceededException ex)
         {
-            throw ApiException.Invalid(kind == EndpointKind.Chat ? "messages" : "prompt",
-                $"This model's maximum context length is {ex.ContextLength} tokens, and your prompt has {ex.PromptTokens} tokens; at least one must be left to generate",
+            string field = kind == EndpointKind.Chat ? "messages" : "prompt";
+            throw ApiException.Invalid(field,
+                $"This model's maximum context length is {ex.ContextLength} tokens, and your {field} came to {ex.PromptTokens} tokens; at least one must be left to generate",
                 "context_length_exceeded");
+        }
+        catch (ArgumentException ex)
+        {
+            // What only the engine can check, e.g. token ids beyond the model's vocabulary.
+            bool aboutPrompt = ex.ParamName == "promptIds";
+            string message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "");
+            throw ApiException.Invalid(aboutPrompt ? "prompt" : null, aboutPrompt ? $"'prompt': {message}" : message);
         }
         catch (EngineBusyException ex)
         {

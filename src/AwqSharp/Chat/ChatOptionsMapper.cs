@@ -59,9 +59,23 @@ internal static class ChatOptionsMapper
             MaxTokens = options?.MaxOutputTokens ?? engine.DefaultMaxTokens(promptTokens),
             Sampling = sampling,
             StopStrings = options?.StopSequences?.ToArray() ?? [],
+            StopOnEos = !(Flag(options, "ignore_eos") ?? false),
         };
         generation.Validate();
         return generation;
+    }
+
+    /// <summary>A boolean from <see cref="ChatOptions.AdditionalProperties"/> (ignore_eos), or null when absent.</summary>
+    private static bool? Flag(ChatOptions? options, string name)
+    {
+        if (options?.AdditionalProperties is null || !options.AdditionalProperties.TryGetValue(name, out object? value) || value is null) return null;
+        return value switch
+        {
+            bool b => b,
+            JsonElement { ValueKind: JsonValueKind.True } => true,
+            JsonElement { ValueKind: JsonValueKind.False } => false,
+            _ => throw new ArgumentException($"ChatOptions.AdditionalProperties['{name}'] must be a boolean, not {value.GetType().Name}", nameof(options)),
+        };
     }
 
     /// <summary>A number from <see cref="ChatOptions.AdditionalProperties"/> (min_p, repetition_penalty), or null when absent.</summary>
