@@ -129,20 +129,22 @@ internal sealed class CompletionEndpoint(InferenceEngine engine, ChatPromptForma
         await using var reading = job.WithCancellation(aborted).GetAsyncEnumerator();
         await events.StartAsync(aborted);
         if (kind == EndpointKind.Chat) await events.WriteAsync(response.RoleChunk(), aborted);
-        try
+        while (true)
         {
-            while (await reading.MoveNextAsync())
+            GenerationChunk chunk;
+            try
             {
-                var chunk = reading.Current;
-                if (chunk.Text.Length > 0) await events.WriteAsync(response.Chunk(chunk.Text, null), aborted);
-                if (chunk.Finish is { } finish) await events.WriteAsync(response.Chunk("", finish), aborted);
+                if (!await reading.MoveNextAsync()) break;
+                chunk = reading.Current;
             }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException && !aborted.IsCancellationRequested)
-        {
-            // The status line is gone already: report the failure as an event, then end the stream.
-            await events.WriteAsync(ApiErrors.Body("server_error", $"generation failed: {ex.Message}", null, null), aborted);
-            return;
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The generation failed after the status line went out: report it as an event and end the stream.
+                await events.WriteAsync(ApiErrors.Body("server_error", $"generation failed: {ex.Message}", null, null), aborted);
+                return;
+            }
+            if (chunk.Text.Length > 0) await events.WriteAsync(response.Chunk(chunk.Text, null), aborted);
+            if (chunk.Finish is { } finish) await events.WriteAsync(response.Chunk("", finish), aborted);
         }
         if (includeUsage) await events.WriteAsync(response.UsageChunk(job.PromptIds.Length, job.Stats.CompletionTokens), aborted);
         await events.WriteDoneAsync(aborted);
