@@ -127,8 +127,12 @@ public sealed class GenerationJob : IAsyncEnumerable<GenerationChunk>
         _chunks.Writer.TryWrite(chunk);
     }
 
-    /// <summary>Ends the job once; false when it had already ended.</summary>
-    internal bool TryEnd(JobOutcome outcome, Exception? error)
+    /// <summary>
+    /// Ends the job once (false when it had already ended). <paramref name="beforeSignal"/> runs after the outcome is
+    /// set and before readers and <see cref="Completion"/> see the end, so whoever awaits the job sees the engine's
+    /// counters and <see cref="InferenceEngine.JobFinished"/> observers already updated.
+    /// </summary>
+    internal bool TryEnd(JobOutcome outcome, Exception? error, Action beforeSignal)
     {
         if (Interlocked.Exchange(ref _state, 1) != 0) return false;
         Outcome = outcome;
@@ -137,6 +141,7 @@ public sealed class GenerationJob : IAsyncEnumerable<GenerationChunk>
         PrefillLogits = null;
         Sequence = null;
         _callerRegistration.Dispose();
+        beforeSignal();
         _chunks.Writer.TryComplete(outcome switch
         {
             JobOutcome.Completed => null,

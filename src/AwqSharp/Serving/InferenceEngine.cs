@@ -76,7 +76,10 @@ public sealed class InferenceEngine : IDisposable, IAsyncDisposable
     /// <summary>The context window: prompt and generated tokens together never exceed it.</summary>
     public int ContextLength => Model.Config.MaxPositionEmbeddings;
 
-    /// <summary>Raised on the engine's loop thread when a request ends, whatever the outcome. Keep handlers short.</summary>
+    /// <summary>
+    /// Raised when a request ends, whatever the outcome, before its readers and <see cref="GenerationJob.Completion"/>
+    /// see the end; usually on the engine's loop thread, so keep handlers short.
+    /// </summary>
     public event EventHandler<GenerationJob>? JobFinished;
 
     /// <summary>What the engine is doing now and has done.</summary>
@@ -306,9 +309,8 @@ public sealed class InferenceEngine : IDisposable, IAsyncDisposable
         return more;
     }
 
-    private void End(GenerationJob job, JobOutcome outcome, Exception? error)
+    private void End(GenerationJob job, JobOutcome outcome, Exception? error) => job.TryEnd(outcome, error, () =>
     {
-        if (!job.TryEnd(outcome, error)) return;
         lock (_gate)
         {
             if (job.Admitted) _running--;
@@ -322,7 +324,7 @@ public sealed class InferenceEngine : IDisposable, IAsyncDisposable
         Wake(); // a slot may have freed
         try { JobFinished?.Invoke(this, job); }
         catch (Exception) { /* an observer's bug must not stop the engine */ }
-    }
+    });
 
     /// <summary>Stops the loop, cancelling every waiting and running request.</summary>
     /// <exception cref="InvalidOperationException">Called from a <see cref="JobFinished"/> handler (the loop cannot wait for itself).</exception>

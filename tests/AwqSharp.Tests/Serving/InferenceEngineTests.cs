@@ -17,7 +17,7 @@ public sealed class InferenceEngineTests(ServingFixture fixture)
     [Fact]
     public async Task ConcurrentRequestsGetTheTextEachGetsAlone()
     {
-        var engine = fixture.ChatEngine;
+        using var engine = new InferenceEngine(fixture.ChatEngine.Model, fixture.ChatEngine.Tokenizer, "concurrent");
         var prompt = engine.Tokenizer.Encode("Once upon a time, there was a");
         await using (await Blockers.StartAsync(engine, 1, maxTokens: 30000))
         {

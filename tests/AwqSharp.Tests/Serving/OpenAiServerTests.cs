@@ -147,7 +147,10 @@ public sealed class OpenAiServerTests(ServingFixture fixture)
             messages = new[] { new { role = "user", content = "Tell me about a bird." } },
             max_tokens = 20, temperature = 1.0, seed, stream,
         });
-        var url = fixture.ChatUrl("/v1/chat/completions");
+        // A fresh engine, so its counters speak of this test alone.
+        using var engine = new InferenceEngine(fixture.ChatEngine.Model, fixture.ChatEngine.Tokenizer, "stories260K-chat");
+        await using var server = await ServingFixture.StartServerAsync(engine, fixture.ChatFormatter);
+        var url = new Uri(server.Addresses[0], "/v1/chat/completions");
         async Task<string> Ask(int seed) => seed % 2 == 0
             ? (await StreamAsync(fixture.Http, url, Body(seed, true))).Text
             : (await PostAsync(fixture.Http, url, Body(seed, false))).Body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
@@ -157,10 +160,12 @@ public sealed class OpenAiServerTests(ServingFixture fixture)
         Assert.True(alone.Values.Distinct().Count() >= 6, "distinct seeds should give (mostly) distinct texts");
 
         string[] together;
-        await using (await Blockers.StartAsync(fixture.ChatEngine, 1, maxTokens: 30000))
+        Assert.Equal(1, engine.Counters.PeakBatch); // one at a time so far
+        await using (await Blockers.StartAsync(engine, 1, maxTokens: 30000))
             together = await Task.WhenAll(Enumerable.Range(1, 8).Select(Ask)).WaitAsync(Patience);
         for (int seed = 1; seed <= 8; seed++) Assert.Equal(alone[seed], together[seed - 1]);
-        Assert.True(fixture.ChatEngine.Counters.PeakBatch >= 2, "the requests never decoded together");
+        Assert.True(engine.Counters.PeakBatch >= 2, "the requests never decoded together");
+        Assert.Equal(16, engine.Counters.Completed);
     }
 
     [Fact]
