@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using AwqSharp.Kernels;
 using AwqSharp.Models;
 using AwqSharp.Runtime;
 using AwqSharp.Tokenization;
@@ -16,14 +15,12 @@ namespace AwqSharp.Serving;
 /// <remarks>
 /// A request's text depends only on its prompt and options, never on what else runs: the forward pass is
 /// deterministic whatever the thread count, and a decode pass takes at most <see cref="MaxRowsPerForward"/> rows,
-/// so every row goes through the streaming dot-product kernel, whose result for one row does not depend on the
-/// other rows. The same seed therefore gives the same text as <see cref="TextGenerator"/> running it alone.
+/// so every row goes through a kernel whose result for one row does not depend on the other rows (see
+/// <see cref="DecodeBatchLimit"/>); more sequences take several passes per step. The same seed therefore gives the
+/// same text as <see cref="TextGenerator"/> running it alone.
 /// </remarks>
 public sealed class InferenceEngine : IDisposable, IAsyncDisposable
 {
-    /// <summary>Sequences per decode forward pass: below the packed GEMM's threshold (see the remarks).</summary>
-    internal const int MaxRowsPerForward = MatMul.PackedMinRows - 1;
-
     private readonly object _gate = new();
     private readonly LinkedList<GenerationJob> _queue = new();
     private readonly HashSet<GenerationJob> _prefilling = [];
@@ -51,6 +48,7 @@ public sealed class InferenceEngine : IDisposable, IAsyncDisposable
         Tokenizer = tokenizer;
         ModelName = modelName;
         Options = options;
+        MaxRowsPerForward = DecodeBatchLimit.For(model);
         _loop = new Thread(RunLoop) { IsBackground = true, Name = $"awq-engine {modelName}" };
         _loop.Start();
     }
@@ -72,6 +70,9 @@ public sealed class InferenceEngine : IDisposable, IAsyncDisposable
     public TextTokenizer Tokenizer { get; }
     public string ModelName { get; }
     public InferenceEngineOptions Options { get; }
+
+    /// <summary>Sequences one decode forward pass takes (see <see cref="DecodeBatchLimit"/>).</summary>
+    public int MaxRowsPerForward { get; }
 
     /// <summary>The context window: prompt and generated tokens together never exceed it.</summary>
     public int ContextLength => Model.Config.MaxPositionEmbeddings;
