@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using AwqSharp.Runtime;
 using AwqSharp.Serving;
+using AwqSharp.Tests.Infrastructure;
 using AwqSharp.Tokenization.Templates;
 using static AwqSharp.Tests.Serving.OpenAiHttp;
 
@@ -51,7 +52,9 @@ public sealed class OpenAiServerTests(ServingFixture fixture)
         Assert.Equal("stories260K", reply.Body.GetProperty("model").GetString());
         var choice = Assert.Single(reply.Body.GetProperty("choices").EnumerateArray());
         // Known answer published with stories260K (llama2.c): greedy decoding from BOS.
-        Assert.StartsWith("Once upon a time, there was a little girl named Lily. She loved to play outside in the park.", choice.GetProperty("text").GetString());
+        var text = choice.GetProperty("text").GetString()!;
+        Assert.True(text.Length > 80, text);
+        Assert.StartsWith(text, RepoData.PublishedStory);
         Assert.Equal("length", choice.GetProperty("finish_reason").GetString());
         AssertUsage(reply.Body, 1, 40);
     }

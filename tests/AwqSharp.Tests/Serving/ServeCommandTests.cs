@@ -68,8 +68,7 @@ public sealed class ServeCommandErrorTests
     {
         using var dir = new TempDir();
         var model = Path.Combine(dir.Path, "stories260K");
-        var demo = Path.Combine(ServingFixture.RepositoryRoot(), "demo", "stories260K");
-        Llama2cImporter.Import(Path.Combine(demo, "stories260K.bin"), Path.Combine(demo, "tok512.bin"), model);
+        Llama2cImporter.Import(RepoData.Demo("stories260K/stories260K.bin"), RepoData.Demo("stories260K/tok512.bin"), model);
 
         var concurrency = CliRunner.Run("serve", "--model", model, "--max-concurrency", "0");
         Assert.Equal(1, concurrency.ExitCode);

@@ -50,9 +50,8 @@ public sealed class ServingFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var demo = Path.Combine(RepositoryRoot(), "demo", "stories260K");
-        PlainDirectory = Path.Combine(_dir.Path, "stories260K");
-        Llama2cImporter.Import(Path.Combine(demo, "stories260K.bin"), Path.Combine(demo, "tok512.bin"), PlainDirectory);
+        PlainDirectory = Path.Combine(_dir.Path, "stories260K"); // named so: the model's name is its directory's
+        Llama2cImporter.Import(RepoData.Demo("stories260K/stories260K.bin"), RepoData.Demo("stories260K/tok512.bin"), PlainDirectory);
         ChatDirectory = Path.Combine(_dir.Path, "stories260K-chat");
         CopyWithChatTemplate(PlainDirectory, ChatDirectory);
 
@@ -92,13 +91,5 @@ public sealed class ServingFixture : IAsyncLifetime
         var generation = JsonNode.Parse(File.ReadAllText(Path.Combine(to, "generation_config.json")))!.AsObject();
         generation["eos_token_id"] = new JsonArray(2, 1);
         File.WriteAllText(Path.Combine(to, "generation_config.json"), generation.ToJsonString());
-    }
-
-    /// <summary>The repository root: the first parent of the test binaries that holds AwqSharp.sln.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "AwqSharp.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no AwqSharp.sln above {AppContext.BaseDirectory}");
     }
 }
