@@ -4,13 +4,15 @@ using AwqSharp.Formats.Safetensors;
 using AwqSharp.Models;
 using AwqSharp.Quantization;
 using AwqSharp.Quantization.Calibration;
+using AwqSharp.Quantization.Gptq;
 using AwqSharp.Tokenization;
 
 namespace AwqSharp.Cli.Commands;
 
 /// <summary>
-/// `awq quantize --model DIR --out DIR [--method awq|rtn] [--bits 4] [--group-size 128] [--zero-point true]
-/// [--calib FILE] [--calib-samples 128] [--calib-seqlen 512] [--no-clip] [--format auto|autoawq|awqsharp] [--seed 0] [--json]`.
+/// `awq quantize --model DIR --out DIR [--method awq|rtn|gptq|awq+gptq] [--bits 4] [--group-size 128] [--zero-point true]
+/// [--calib FILE] [--calib-samples 128] [--calib-seqlen 512] [--no-clip] [--act-order] [--static-groups] [--damp 0.01]
+/// [--block-size 128] [--format auto|autoawq|awqsharp] [--seed 0] [--json]`.
 /// </summary>
 internal static class QuantizeCommand
 {
@@ -18,31 +20,40 @@ internal static class QuantizeCommand
     {
         var model = CommonOptions.Model("full-precision model directory to quantize");
         var output = new Option<string>("--out", "-o") { Description = "output model directory (written atomically)", Required = true };
-        var method = new Option<string>("--method") { Description = "awq (activation-aware scale + clip search) or rtn (round-to-nearest baseline)", DefaultValueFactory = _ => "awq" };
-        method.AcceptOnlyFromAmong("awq", "rtn");
+        var method = new Option<string>("--method")
+        {
+            Description = "awq (activation-aware scale + clip search), rtn (round-to-nearest baseline), gptq (Hessian-based error-compensating rounding) or awq+gptq (AWQ scaling, then GPTQ)",
+            DefaultValueFactory = _ => "awq",
+        };
+        method.AcceptOnlyFromAmong("awq", "rtn", "gptq", "awq+gptq");
         var bits = new Option<int>("--bits") { Description = "bits per weight: 2, 3, 4 or 8", DefaultValueFactory = _ => 4 };
         var groupSize = new Option<int>("--group-size") { Description = "inputs per quantization group (32, 64, 128...; -1 = per output channel)", DefaultValueFactory = _ => 128 };
         var zeroPoint = new Option<bool>("--zero-point") { Description = "asymmetric quantization with a zero point (false: symmetric)", DefaultValueFactory = _ => true };
         var calib = new Option<string?>("--calib") { Description = "calibration text file (one document per line); required for awq" };
         var samples = new Option<int>("--calib-samples") { Description = "calibration samples (token blocks)", DefaultValueFactory = _ => 128 };
         var seqLen = new Option<int>("--calib-seqlen") { Description = "tokens per calibration sample", DefaultValueFactory = _ => 512 };
-        var noClip = new Option<bool>("--no-clip") { Description = "skip AWQ's weight-clipping search" };
+        var noClip = new Option<bool>("--no-clip") { Description = "skip AWQ's weight-clipping search (awq, awq+gptq)" };
+        var actOrder = new Option<bool>("--act-order") { Description = "gptq: quantize columns by decreasing Hessian diagonal (with groups: static groups)" };
+        var staticGroups = new Option<bool>("--static-groups") { Description = "gptq: fit every group's scale and zero before the sweep" };
+        var damp = new Option<double>("--damp") { Description = "gptq: damping as a fraction of the mean Hessian diagonal", DefaultValueFactory = _ => 0.01 };
+        var blockSize = new Option<int>("--block-size") { Description = "gptq: columns per lazy batch update", DefaultValueFactory = _ => 128 };
         var format = new Option<string>("--format") { Description = "checkpoint layout: auto (AutoAWQ GEMM when it fits, else awqsharp), autoawq, awqsharp", DefaultValueFactory = _ => "auto" };
         format.AcceptOnlyFromAmong("auto", "autoawq", "awqsharp");
         var seed = new Option<int>("--seed") { Description = "seed (the algorithms are deterministic; kept for reproducible sampling of calibration data)", DefaultValueFactory = _ => 0 };
         var json = CommonOptions.Json();
-        var command = new Command("quantize", "quantize a model's linear layers group-wise (AWQ or RTN) and save a quantized checkpoint")
+        var command = new Command("quantize", "quantize a model's linear layers group-wise (AWQ, RTN, GPTQ or AWQ+GPTQ) and save a quantized checkpoint")
         {
-            model, output, method, bits, groupSize, zeroPoint, calib, samples, seqLen, noClip, format, seed, json,
+            model, output, method, bits, groupSize, zeroPoint, calib, samples, seqLen, noClip, actOrder, staticGroups, damp, blockSize, format, seed, json,
         };
         command.SetAction((pr, ct) => CliErrors.Run(() => Task.FromResult(Run(new Args(
             pr.GetValue(model)!, pr.GetValue(output)!, pr.GetValue(method)!, pr.GetValue(bits), pr.GetValue(groupSize), pr.GetValue(zeroPoint),
-            pr.GetValue(calib), pr.GetValue(samples), pr.GetValue(seqLen), !pr.GetValue(noClip), pr.GetValue(format)!, pr.GetValue(seed), pr.GetValue(json)), ct))));
+            pr.GetValue(calib), pr.GetValue(samples), pr.GetValue(seqLen), !pr.GetValue(noClip), pr.GetValue(format)!, pr.GetValue(seed), pr.GetValue(json),
+            new GptqOptions(pr.GetValue(damp), pr.GetValue(blockSize), pr.GetValue(actOrder), pr.GetValue(staticGroups))), ct))));
         return command;
     }
 
     private sealed record Args(string Model, string Out, string Method, int Bits, int GroupSize, bool ZeroPoint, string? Calib, int Samples, int SeqLen,
-        bool Clip, string Format, int Seed, bool Json);
+        bool Clip, string Format, int Seed, bool Json, GptqOptions Gptq);
 
     private static int Run(Args a, CancellationToken ct)
     {
@@ -57,12 +68,20 @@ internal static class QuantizeCommand
                     throw new ArgumentException($"--group-size {a.GroupSize} does not divide {name} = {inF}; the last group would be ragged, which only --format awqsharp stores (or pick a divisor, or -1 for per-channel)");
         }
         var qformat = a.Format switch { "autoawq" => QuantizedFormat.AutoAwq, "awqsharp" => QuantizedFormat.AwqSharp, _ => QuantizedFormat.Auto };
-        var quantMethod = a.Method == "rtn" ? QuantizationMethod.Rtn : QuantizationMethod.Awq;
+        var quantMethod = a.Method switch
+        {
+            "rtn" => QuantizationMethod.Rtn,
+            "gptq" => QuantizationMethod.Gptq,
+            "awq+gptq" => QuantizationMethod.AwqGptq,
+            _ => QuantizationMethod.Awq,
+        };
+        bool usesGptq = quantMethod is QuantizationMethod.Gptq or QuantizationMethod.AwqGptq;
+        if (usesGptq) a.Gptq.Validate();
 
         int[][]? calibration = null;
-        if (quantMethod == QuantizationMethod.Awq)
+        if (quantMethod != QuantizationMethod.Rtn)
         {
-            if (a.Calib is null) throw new ArgumentException("--method awq needs --calib FILE (calibration text, never the evaluation text)");
+            if (a.Calib is null) throw new ArgumentException($"--method {a.Method} needs --calib FILE (calibration text, never the evaluation text)");
             if (!File.Exists(a.Calib)) throw new FileNotFoundException($"{a.Calib}: no such calibration file", a.Calib);
             int seqLen = Math.Min(a.SeqLen, config.MaxPositionEmbeddings);
             var tokenizer = TextTokenizer.Load(a.Model);
@@ -70,7 +89,7 @@ internal static class QuantizeCommand
             Console.Error.WriteLine($"calibration: {calibration.Length} samples x {seqLen} tokens from {a.Calib}");
         }
 
-        var request = new QuantizeRequest(quantMethod, options, calibration, a.Clip);
+        var request = new QuantizeRequest(quantMethod, options, calibration, a.Clip, Gptq: a.Gptq);
         QuantizedModel quantized;
         QuantizationReport report;
         using (var source = SafetensorsCheckpoint.Open(a.Model))
@@ -92,7 +111,14 @@ internal static class QuantizeCommand
                 a.Bits,
                 GroupSize = a.GroupSize,
                 a.ZeroPoint,
-                Clip = quantMethod == QuantizationMethod.Awq && a.Clip,
+                Clip = quantMethod is QuantizationMethod.Awq or QuantizationMethod.AwqGptq && a.Clip,
+                ActOrder = usesGptq && a.Gptq.ActOrder,
+                StaticGroups = usesGptq && a.Gptq.UsesStaticGroups(options),
+                Damp = usesGptq ? a.Gptq.PercDamp : (double?)null,
+                BlockSize = usesGptq ? a.Gptq.BlockSize : (int?)null,
+                GptqLoss = usesGptq ? report.GptqLoss : (double?)null,
+                GptqMaxDamp = usesGptq && report.GptqLinears.Count > 0 ? report.GptqLinears.Max(g => g.Result.PercDamp) : (double?)null,
+                GptqDeadColumns = usesGptq ? report.GptqLinears.Sum(g => g.Result.DeadColumns) : (int?)null,
                 Format = written.QuantMethod,
                 CalibSamples = calibration?.Length ?? 0,
                 CalibSeqlen = calibration?[0].Length ?? 0,
@@ -106,6 +132,13 @@ internal static class QuantizeCommand
             Console.WriteLine($"{a.Method.ToUpperInvariant()} W{a.Bits} g{a.GroupSize} -> {Path.GetFullPath(a.Out)} ({written.QuantMethod} layout)");
             if (report.ScaleSearches.Count > 0)
                 Console.WriteLine($"scale search: module output MSE {report.MseImprovement:F2}x lower than RTN's over {report.ScaleSearches.Count} groups");
+            if (report.GptqLinears.Count > 0)
+            {
+                int retried = report.GptqLinears.Count(g => g.Result.CholeskyRetries > 0);
+                Console.WriteLine($"gptq: {report.GptqLinears.Count} linears, total error {report.GptqLoss:G4}" +
+                    (a.Gptq.ActOrder ? ", act-order" : "") + (a.Gptq.UsesStaticGroups(options) ? ", static groups" : "") +
+                    (retried > 0 ? $", damping raised on {retried} (up to {report.GptqLinears.Max(g => g.Result.PercDamp):G3})" : ""));
+            }
             Console.WriteLine($"{report.Seconds:F1} s, peak RSS {report.PeakRssBytes / 1048576.0:F0} MiB");
         }
         return 0;

@@ -3,6 +3,7 @@ using AwqSharp.Formats.Safetensors;
 using AwqSharp.Models;
 using AwqSharp.Quantization.Awq;
 using AwqSharp.Quantization.Calibration;
+using AwqSharp.Quantization.Gptq;
 
 namespace AwqSharp.Quantization;
 
@@ -12,6 +13,10 @@ namespace AwqSharp.Quantization;
 /// the calibration activations, recording its linears' inputs; its output feeds the next block (so,
 /// as in the reference, no quantization error propagates). Then scales are searched and fused,
 /// clips searched, and the linears quantized.
+/// For GPTQ (<see cref="GptqBlock"/>) the activations are the quantized model's own: each block is quantized on
+/// the output of the already-quantized blocks before it, as the GPTQ reference does. AWQ+GPTQ keeps both streams:
+/// AWQ searches on the full-precision one (as llm-awq does before handing its scales to GPTQ), then GPTQ quantizes
+/// the scaled (and, with clipping, clamped) block on the quantized one.
 /// </summary>
 public static class ModelQuantizer
 {
@@ -61,12 +66,16 @@ public static class ModelQuantizer
         var rope = new RotaryEmbedding(c);
         var layers = new QuantizedLayer[c.NumLayers];
 
-        float[]? x = null;
+        bool awqSearch = request.Method is QuantizationMethod.Awq or QuantizationMethod.AwqGptq;
+        bool gptq = request.Method is QuantizationMethod.Gptq or QuantizationMethod.AwqGptq;
+        var gptqOptions = (request.Gptq ?? GptqOptions.Default).Validate();
+        float[]? x = null, xQuantized = null;
         CalibrationBatch? batch = null;
-        if (request.Method == QuantizationMethod.Awq)
+        if (request.Method != QuantizationMethod.Rtn)
         {
             var calib = request.Calibration;
-            if (calib is null || calib.Length == 0) throw new ArgumentException("AWQ needs calibration samples (--calib)");
+            if (calib is null || calib.Length == 0)
+                throw new ArgumentException($"{(request.Method == QuantizationMethod.AwqGptq ? "AWQ+GPTQ" : request.Method.ToString().ToUpperInvariant())} needs calibration samples (--calib)");
             int seqLen = calib[0].Length;
             if (calib.Any(s => s.Length != seqLen)) throw new ArgumentException("calibration samples must all have the same length");
             if (seqLen > c.MaxPositionEmbeddings) throw new ArgumentException($"--calib-seqlen {seqLen} exceeds max_position_embeddings {c.MaxPositionEmbeddings}");
@@ -74,6 +83,8 @@ public static class ModelQuantizer
             x = new float[(long)batch.Rows * c.HiddenSize];
             var embedder = new LlamaModel(c, new LlamaWeights { Embeddings = embeddings, Layers = [], FinalNorm = finalNorm, LmHead = new DenseLinear(embeddings, c.VocabSize, c.HiddenSize) });
             for (int s = 0; s < calib.Length; s++) embedder.Embed(calib[s], x.AsSpan(s * seqLen * c.HiddenSize, seqLen * c.HiddenSize));
+            // GPTQ alone runs on one stream (x, the quantized model's); AWQ+GPTQ keeps x full precision for AWQ.
+            xQuantized = request.Method == QuantizationMethod.AwqGptq ? (float[])x.Clone() : x;
         }
 
         for (int l = 0; l < c.NumLayers; l++)
@@ -82,7 +93,7 @@ public static class ModelQuantizer
             progress?.Report(new QuantizeProgress(l, c.NumLayers, "loading"));
             var layer = loadLayer(l);
             Dictionary<string, float[]>? clips = null;
-            if (request.Method == QuantizationMethod.Awq)
+            if (awqSearch)
             {
                 // Full-precision pass: capture the linears' inputs; the output is the next block's input.
                 progress?.Report(new QuantizeProgress(l, c.NumLayers, "calibrating"));
@@ -104,15 +115,27 @@ public static class ModelQuantizer
                     clips = AwqBlock.SearchClips(layer, capture, batch.Rows, options, cancellationToken);
                 }
             }
-            progress?.Report(new QuantizeProgress(l, c.NumLayers, "quantizing"));
-            var quantized = new Dictionary<string, QuantizedWeight>();
+            progress?.Report(new QuantizeProgress(l, c.NumLayers, gptq ? "gptq" : "quantizing"));
             var biases = new Dictionary<string, float[]>();
             foreach (var (name, linear) in layer.Linears())
+                if (((DenseLinear)linear).Bias is { } bias) biases[name] = bias;
+            Dictionary<string, QuantizedWeight> quantized;
+            if (gptq)
             {
-                var d = (DenseLinear)linear;
-                float[]? clip = clips?.GetValueOrDefault(name);
-                quantized[name] = GroupQuantizer.Quantize(d.Weight, d.OutFeatures, d.InFeatures, options, clip);
-                if (d.Bias is not null) biases[name] = d.Bias;
+                if (clips is not null) WeightClipping.Apply(layer, clips, options);
+                var (weights, reports) = GptqBlock.Quantize(c, rope, layer, xQuantized!, batch!, options, gptqOptions, l, cancellationToken);
+                quantized = weights;
+                foreach (var r in reports) report.GptqLinears.Add((l, r));
+            }
+            else
+            {
+                quantized = new Dictionary<string, QuantizedWeight>();
+                foreach (var (name, linear) in layer.Linears())
+                {
+                    var d = (DenseLinear)linear;
+                    float[]? clip = clips?.GetValueOrDefault(name);
+                    quantized[name] = GroupQuantizer.Quantize(d.Weight, d.OutFeatures, d.InFeatures, options, clip);
+                }
             }
             layers[l] = new QuantizedLayer { InputNorm = layer.InputNorm, PostAttentionNorm = layer.PostAttentionNorm, Linears = quantized, Biases = biases };
             progress?.Report(new QuantizeProgress(l + 1, c.NumLayers, "done"));

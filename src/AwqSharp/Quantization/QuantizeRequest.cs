@@ -1,13 +1,16 @@
+using AwqSharp.Quantization.Gptq;
+
 namespace AwqSharp.Quantization;
 
 /// <summary>Everything <see cref="ModelQuantizer"/> needs besides the model.</summary>
-/// <param name="Method">AWQ or RTN.</param>
+/// <param name="Method">AWQ, RTN, GPTQ or AWQ+GPTQ.</param>
 /// <param name="Options">Bits, group size, zero point.</param>
-/// <param name="Calibration">Calibration samples (token ids, equal lengths); required by AWQ, ignored by RTN.</param>
-/// <param name="Clip">Run AWQ's clip search after scaling (default true; <c>--no-clip</c> turns it off).</param>
+/// <param name="Calibration">Calibration samples (token ids, equal lengths); required by every method but RTN, ignored by RTN.</param>
+/// <param name="Clip">Run AWQ's clip search after scaling (default true; <c>--no-clip</c> turns it off). With AWQ+GPTQ the clips are applied to the weights before GPTQ.</param>
 /// <param name="GridSize">Points of the α grid (20 in the reference).</param>
+/// <param name="Gptq">GPTQ's settings (damping, block size, act-order, static groups); null means the reference defaults.</param>
 public sealed record QuantizeRequest(QuantizationMethod Method, QuantizationOptions Options, int[][]? Calibration = null, bool Clip = true,
-    int GridSize = Awq.AwqScaleSearch.DefaultGridSize);
+    int GridSize = Awq.AwqScaleSearch.DefaultGridSize, GptqOptions? Gptq = null);
 
 /// <summary>Progress of a quantization run: a stage of a layer.</summary>
 public sealed record QuantizeProgress(int Layer, int Layers, string Stage);
