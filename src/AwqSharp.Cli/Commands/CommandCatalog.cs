@@ -17,5 +17,6 @@ internal static class CommandCatalog
         yield return ChatCommand.Create();
         yield return BenchCommand.Create();
         yield return TemplateCommand.Create();
+        yield return ServeCommand.Create();
     }
 }
