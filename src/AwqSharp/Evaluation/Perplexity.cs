@@ -12,6 +12,11 @@ namespace AwqSharp.Evaluation;
 public sealed record PerplexityOptions(int SeqLen = 2048, int? MaxWindows = null, int BatchTokens = 2048);
 
 /// <summary>The outcome of a perplexity run.</summary>
+/// <param name="Perplexity">exp(mean NLL).</param>
+/// <param name="MeanNll">Mean negative log-likelihood per predicted token (nats).</param>
+/// <param name="SeqLen">Window length used.</param>
+/// <param name="Windows">Windows scored.</param>
+/// <param name="Seconds">Wall-clock time of the forward passes and scoring.</param>
 /// <param name="Tokens">Tokens run through the model (windows x seqlen).</param>
 /// <param name="PredictedTokens">Tokens scored (windows x (seqlen - 1)).</param>
 public sealed record PerplexityResult(double Perplexity, double MeanNll, int SeqLen, int Windows, long Tokens, long PredictedTokens, double Seconds)

@@ -5,7 +5,7 @@ namespace AwqSharp.Kernels;
 /// <summary>Scaled dot-product attention over a key/value cache (Llama: causal, grouped-query).</summary>
 public static class Attention
 {
-    /// <summary>Query positions per work item: 32 rows of scores per thread.</summary>
+    /// <summary>Query positions per prefill work item (each item covers all heads of one kv group).</summary>
     internal const int QueryBlock = 32;
 
     /// <summary>
@@ -23,17 +23,20 @@ public static class Attention
     /// <param name="nKvHeads">Key/value heads; must divide <paramref name="nHeads"/>.</param>
     /// <param name="headDim">Elements per head.</param>
     /// <remarks>
-    /// Multi-threaded over heads × blocks of <see cref="QueryBlock"/> queries; per work item one block of score rows
-    /// (<c>32 × positions</c> floats, pooled), no O(T²) buffer. Scores are SIMD dot products, the softmax sums in
-    /// float64, and every output element is reduced in a fixed order, so results do not depend on the thread count.
+    /// Multi-threaded over kv heads × blocks of <see cref="QueryBlock"/> queries (one work item per kv head when
+    /// decoding); per thread a transposed copy of one kv head's keys (<c>headDim × positions</c>) and 32 score rows
+    /// (<c>32 × positions</c>), pooled: no O(T²) buffer. Scores and outputs are register-tiled SIMD products, the
+    /// softmax sums in float64, and every output element is reduced in a fixed order, so results do not depend on
+    /// the thread count, and decoding position <c>t</c> alone gives exactly row <c>t</c> of a prefill.
+    /// See <see cref="AttentionKernel{TVec, TSimd}"/>.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">A count is negative or zero where it must be positive.</exception>
     /// <exception cref="ArgumentException">The heads do not group evenly, or a span is shorter than its shape needs.</exception>
     public static void CausalSelfAttention(ReadOnlySpan<float> q, ReadOnlySpan<float> keyCache, ReadOnlySpan<float> valueCache, Span<float> output,
         int tq, int startPos, int nHeads, int nKvHeads, int headDim)
-        => CausalSelfAttention(q, keyCache, valueCache, output, tq, startPos, nHeads, nKvHeads, headDim, KernelIsa.Auto, degree: 0);
+        => CausalSelfAttentionCore(q, keyCache, valueCache, output, tq, startPos, nHeads, nKvHeads, headDim, KernelIsa.Auto, degree: 0);
 
-    internal static unsafe void CausalSelfAttention(ReadOnlySpan<float> q, ReadOnlySpan<float> keyCache, ReadOnlySpan<float> valueCache, Span<float> output,
+    internal static unsafe void CausalSelfAttentionCore(ReadOnlySpan<float> q, ReadOnlySpan<float> keyCache, ReadOnlySpan<float> valueCache, Span<float> output,
         int tq, int startPos, int nHeads, int nKvHeads, int headDim, KernelIsa isa, int degree)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(tq);

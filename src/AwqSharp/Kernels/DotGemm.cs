@@ -24,7 +24,11 @@ internal static unsafe class DotGemm<TVec, TSimd>
     private const int ChunkRows = 32;
 
     /// <summary>Activation rows per register tile: 4 × 4 accumulators fit AVX-512's 32 registers; 2 × 4 fit 16.</summary>
-    private static int TileX => TSimd.Count >= 16 ? 4 : 2;
+    private static int TileX
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TSimd.Count >= 16 ? 4 : 2;
+    }
 
     public static void Run(GemmOperands g, int degree)
     {

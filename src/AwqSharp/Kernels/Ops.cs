@@ -20,9 +20,9 @@ public static class Ops
     /// </summary>
     /// <exception cref="ArgumentException">A span is shorter than <c>rows · dim</c>, or the weight is empty.</exception>
     public static void RmsNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, int rows, float eps)
-        => RmsNorm(x, weight, y, rows, eps, KernelIsa.Auto, degree: 0);
+        => RmsNormCore(x, weight, y, rows, eps, KernelIsa.Auto, degree: 0);
 
-    internal static unsafe void RmsNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, int rows, float eps, KernelIsa isa, int degree)
+    internal static unsafe void RmsNormCore(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, int rows, float eps, KernelIsa isa, int degree)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         int dim = weight.Length;
@@ -57,9 +57,9 @@ public static class Ops
     /// In-place softmax of one row: <c>x[i] = exp(x[i] - max) / Σ exp(x[j] - max)</c>, the sum in float64.
     /// A row of all <c>-∞</c> (or containing <c>+∞</c> or NaN) yields NaN, as in PyTorch.
     /// </summary>
-    public static void Softmax(Span<float> x) => Softmax(x, KernelIsa.Auto);
+    public static void Softmax(Span<float> x) => SoftmaxCore(x, KernelIsa.Auto);
 
-    internal static void Softmax(Span<float> x, KernelIsa isa)
+    internal static void SoftmaxCore(Span<float> x, KernelIsa isa)
     {
         if (x.IsEmpty) return;
         float max = TensorPrimitives.Max(x);
@@ -71,9 +71,9 @@ public static class Ops
 
     /// <summary>SwiGLU: <c>gate[i] = silu(gate[i]) · up[i]</c> with <c>silu(g) = g · sigmoid(g)</c>, in place on <paramref name="gate"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="up"/> is not as long as <paramref name="gate"/>.</exception>
-    public static void SiluMultiply(Span<float> gate, ReadOnlySpan<float> up) => SiluMultiply(gate, up, degree: 0);
+    public static void SiluMultiply(Span<float> gate, ReadOnlySpan<float> up) => SiluMultiplyCore(gate, up, degree: 0);
 
-    internal static unsafe void SiluMultiply(Span<float> gate, ReadOnlySpan<float> up, int degree)
+    internal static unsafe void SiluMultiplyCore(Span<float> gate, ReadOnlySpan<float> up, int degree)
     {
         if (up.Length != gate.Length) throw new ArgumentException($"up has {up.Length} elements, gate has {gate.Length}", nameof(up));
         const int TaskElements = 1 << 14;
@@ -110,9 +110,9 @@ public static class Ops
     /// <param name="sin">sin(position · inv_freq[i]) for <c>i &lt; h</c>.</param>
     /// <exception cref="ArgumentException">The lengths do not satisfy <c>headVector = 2·cos = 2·sin</c>.</exception>
     public static void ApplyRotaryHalf(Span<float> headVector, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
-        => ApplyRotaryHalf(headVector, cos, sin, KernelIsa.Auto);
+        => ApplyRotaryHalfCore(headVector, cos, sin, KernelIsa.Auto);
 
-    internal static unsafe void ApplyRotaryHalf(Span<float> headVector, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin, KernelIsa isa)
+    internal static unsafe void ApplyRotaryHalfCore(Span<float> headVector, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin, KernelIsa isa)
     {
         int h = cos.Length;
         if (sin.Length != h) throw new ArgumentException($"sin has {sin.Length} elements, cos has {h}", nameof(sin));

@@ -9,7 +9,8 @@ namespace AwqSharp.Kernels;
 /// </summary>
 internal sealed unsafe class PinnedScratch : IDisposable
 {
-    private const int AlignFloats = 16;
+    /// <summary>Extra floats rented so that the aligned pointer still has <see cref="Length"/> floats after it.</summary>
+    public const int AlignFloats = 16;
     private float[]? _array;
     private GCHandle _handle;
 

@@ -18,8 +18,10 @@ public sealed class LlamaModel
     public LlamaWeights Weights { get; }
     public RotaryEmbedding Rope { get; }
 
-    public static LlamaModel Load(string directory, IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
-        ModelLoader.Load(directory, progress, cancellationToken);
+    /// <summary>Loads a model directory; quantized 4-bit weights stay packed unless <paramref name="backend"/> says otherwise.</summary>
+    public static LlamaModel Load(string directory, IProgress<string>? progress = null, CancellationToken cancellationToken = default,
+        QuantizedBackend backend = QuantizedBackend.Packed) =>
+        ModelLoader.Load(directory, progress, cancellationToken, backend);
 
     /// <summary>A cache for one sequence of up to <paramref name="capacity"/> positions (default: max_position_embeddings).</summary>
     public KvCache CreateCache(int? capacity = null) =>

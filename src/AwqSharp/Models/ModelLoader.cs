@@ -12,14 +12,16 @@ public static class ModelLoader
     /// <summary>Readers of quantized linear layers, tried in order when a linear has no dense <c>.weight</c>.</summary>
     public static readonly List<IQuantizedLinearReader> QuantizedReaders = [new Formats.AutoAwq.AwqLinearReader()];
 
-    public static LlamaModel Load(string modelDirectory, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public static LlamaModel Load(string modelDirectory, IProgress<string>? progress = null, CancellationToken cancellationToken = default,
+        QuantizedBackend backend = QuantizedBackend.Packed)
     {
         var config = ModelConfig.Load(modelDirectory);
         using var source = SafetensorsCheckpoint.Open(modelDirectory);
-        return new LlamaModel(config, LoadWeights(source, config, progress, cancellationToken));
+        return new LlamaModel(config, LoadWeights(source, config, progress, cancellationToken, backend));
     }
 
-    public static LlamaWeights LoadWeights(ITensorSource source, ModelConfig config, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public static LlamaWeights LoadWeights(ITensorSource source, ModelConfig config, IProgress<string>? progress = null, CancellationToken cancellationToken = default,
+        QuantizedBackend backend = QuantizedBackend.Packed)
     {
         var embeddings = LoadEmbeddings(source, config);
         var layers = new LayerWeights[config.NumLayers];
@@ -27,7 +29,7 @@ public static class ModelLoader
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report($"loading layer {i + 1}/{layers.Length}");
-            layers[i] = LoadLayer(source, config, i);
+            layers[i] = LoadLayer(source, config, i, backend);
         }
         var finalNorm = LoadVector(source, WeightNames.FinalNorm, config.HiddenSize);
         return new LlamaWeights { Embeddings = embeddings, Layers = layers, FinalNorm = finalNorm, LmHead = LoadLmHead(source, config, embeddings) };
@@ -47,9 +49,9 @@ public static class ModelLoader
 
     public static float[] LoadFinalNorm(ITensorSource source, ModelConfig config) => LoadVector(source, WeightNames.FinalNorm, config.HiddenSize);
 
-    public static LayerWeights LoadLayer(ITensorSource source, ModelConfig c, int layer)
+    public static LayerWeights LoadLayer(ITensorSource source, ModelConfig c, int layer, QuantizedBackend backend = QuantizedBackend.Packed)
     {
-        ILinear L(string rel, int outF, int inF, bool bias) => LoadLinear(source, c, WeightNames.Linear(layer, rel), outF, inF, bias);
+        ILinear L(string rel, int outF, int inF, bool bias) => LoadLinear(source, c, WeightNames.Linear(layer, rel), outF, inF, bias, backend);
         return new LayerWeights
         {
             InputNorm = LoadVector(source, WeightNames.InputNorm(layer), c.HiddenSize),
@@ -65,14 +67,15 @@ public static class ModelLoader
     }
 
     /// <summary>A linear by module name: dense <c>name.weight</c>, or quantized through <see cref="QuantizedReaders"/>.</summary>
-    public static ILinear LoadLinear(ITensorSource source, ModelConfig config, string name, int outFeatures, int inFeatures, bool bias)
+    public static ILinear LoadLinear(ITensorSource source, ModelConfig config, string name, int outFeatures, int inFeatures, bool bias,
+        QuantizedBackend backend = QuantizedBackend.Packed)
     {
         float[]? b = bias ? LoadVector(source, name + ".bias", outFeatures) : null;
         if (source.Contains(name + ".weight"))
             return new DenseLinear(LoadMatrix(source, name + ".weight", outFeatures, inFeatures), outFeatures, inFeatures, b);
         foreach (var reader in QuantizedReaders)
         {
-            var linear = reader.TryRead(source, config, name, outFeatures, inFeatures, b);
+            var linear = reader.TryRead(source, config, name, outFeatures, inFeatures, b, backend);
             if (linear is not null) return linear;
         }
         if (source.Contains(name + ".qweight"))
@@ -111,5 +114,5 @@ public static class ModelLoader
 public interface IQuantizedLinearReader
 {
     /// <summary>Returns null when <paramref name="name"/> is not stored in this reader's format.</summary>
-    ILinear? TryRead(ITensorSource source, ModelConfig config, string name, int outFeatures, int inFeatures, float[]? bias);
+    ILinear? TryRead(ITensorSource source, ModelConfig config, string name, int outFeatures, int inFeatures, float[]? bias, QuantizedBackend backend);
 }

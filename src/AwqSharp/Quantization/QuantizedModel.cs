@@ -28,13 +28,16 @@ public sealed class QuantizedModel
     public required float[]? LmHead { get; init; }
     public required QuantizedLayer[] Layers { get; init; }
 
-    /// <summary>A runnable model whose linears are the dequantized weights (what the quantized model computes).</summary>
-    public LlamaModel ToLlamaModel()
+    /// <summary>
+    /// A runnable model: by default its linears are the dequantized weights in float32 (the reference of what the
+    /// quantized model computes); with <see cref="QuantizedBackend.Packed"/> 4-bit weights run on the INT4 kernels.
+    /// </summary>
+    public LlamaModel ToLlamaModel(QuantizedBackend backend = QuantizedBackend.Dequantized)
     {
         var c = Config;
         var layers = Layers.Select(l =>
         {
-            ILinear L(string name) => new DenseLinear(l.Linears[name].Dequantize(), l.Linears[name].OutFeatures, l.Linears[name].InFeatures, l.Biases.GetValueOrDefault(name));
+            ILinear L(string name) => Formats.AutoAwq.AwqLinearReader.CreateLinear(l.Linears[name], l.Biases.GetValueOrDefault(name), backend);
             return new LayerWeights
             {
                 InputNorm = l.InputNorm, PostAttentionNorm = l.PostAttentionNorm,

@@ -36,9 +36,9 @@ internal sealed class EncodingPipeline
 
     public int[] Encode(string text, bool addSpecialTokens)
     {
-        var ids = new List<int>(text.Length / 3 + 8);
+        var ids = new IdBuffer(text.Length / 3 + 8);
         if (addSpecialTokens) ids.AddRange(PostProcessor.Prefix);
-        var sink = new ModelSink(_model, ids);
+        var sink = new ModelSink(_model.StartSession(ids));
 
         if (_rawTokens is null)
         {
@@ -91,6 +91,16 @@ internal sealed class EncodingPipeline
         }
     }
 
+    /// <summary>The pre-tokens of <paramref name="text"/> (taken as one normalized segment at the start of the input), in the model's alphabet.</summary>
+    internal List<string> PreTokens(string text)
+    {
+        var pieces = new List<Piece>();
+        var input = new Piece(text, 0, text.Length, AtOrigin: true, ByteLevel: false);
+        if (_preTokenizer is null) pieces.Add(input);
+        else _preTokenizer.Process(input, new ListSink(pieces));
+        return pieces.Select(p => p.Materialize().Span.ToString()).ToList();
+    }
+
     private void PreTokenize(in Piece piece, ModelSink sink)
     {
         if (piece.Length == 0) return;
@@ -99,10 +109,10 @@ internal sealed class EncodingPipeline
     }
 
     /// <summary>Encodes each pre-token with the model as it arrives.</summary>
-    private sealed class ModelSink(BpeModel model, List<int> ids) : IPieceSink
+    private sealed class ModelSink(BpeModel.Session session) : IPieceSink
     {
-        public List<int> Ids { get; } = ids;
+        public IdBuffer Ids => session.Output;
 
-        public void Accept(in Piece piece) => model.Encode(piece.Span, piece.ByteLevel, Ids);
+        public void Accept(in Piece piece) => session.Encode(piece.Span, piece.ByteLevel);
     }
 }

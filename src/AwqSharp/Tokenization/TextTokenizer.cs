@@ -143,6 +143,8 @@ public sealed class TextTokenizer
 
     internal BpeModel Model => _model;
 
+    internal EncodingPipeline Encoder => _encoder;
+
     /// <summary>
     /// Token ids of <paramref name="text"/>, exactly as HuggingFace's <c>encode(text, add_special_tokens)</c>.
     /// Special-token strings written in the text (e.g. "&lt;s&gt;", "&lt;|im_start|&gt;") are matched as tokens.
@@ -182,24 +184,17 @@ public sealed class TextTokenizer
     /// </summary>
     private List<AddedToken> MergeAddedTokens(TokenizerDefinition definition, TokenizerConfig config)
     {
-        var result = new List<AddedToken>(definition.AddedTokens);
-        var ids = new HashSet<int>(result.Select(t => t.Id));
-        var contents = new HashSet<string>(result.Select(t => t.Content), StringComparer.Ordinal);
-        foreach (var t in config.AddedTokens.OrderBy(t => t.Id))
-        {
-            if (ids.Contains(t.Id)) continue;
-            var token = _model.TokenToId(t.Content) is { } vocabId ? t with { Id = vocabId } : t;
-            if (ids.Add(token.Id)) { result.Add(token); contents.Add(token.Content); }
-        }
-        int nextId = Math.Max(_model.IdLimit, result.Count == 0 ? 0 : result.Max(t => t.Id) + 1);
+        var vocabulary = new AddedVocabulary(_model);
+        vocabulary.Add(definition.AddedTokens);
+        vocabulary.Add(config.AddedTokens.OrderBy(t => t.Id).Where(t => !vocabulary.ContainsId(t.Id)).ToList());
+        var specials = new List<AddedToken>();
         foreach (string special in config.AllSpecialTokens())
         {
-            if (special.Length == 0 || contents.Contains(special)) continue;
-            int id = _model.TokenToId(special) ?? nextId++;
+            if (vocabulary.Contains(special) || specials.Any(s => s.Content == special)) continue;
             var flags = config.SpecialTokenFlags.GetValueOrDefault(special);
-            result.Add(new AddedToken(id, special, Special: true, flags?.SingleWord ?? false, flags?.LStrip ?? false, flags?.RStrip ?? false, flags?.Normalized ?? false));
-            contents.Add(special);
+            specials.Add(flags is null ? new AddedToken(-1, special, Special: true) : flags with { Special = true });
         }
-        return result;
+        vocabulary.Add(specials);
+        return [.. vocabulary.Tokens];
     }
 }

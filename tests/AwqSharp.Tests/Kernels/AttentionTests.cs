@@ -41,7 +41,7 @@ public class AttentionTests
         Array.Fill(v, 1e30f, validKv, v.Length - validKv);
         var output = new float[tq * nHeads * headDim];
         Array.Fill(output, float.NaN);
-        Attention.CausalSelfAttention(q, k, v, output, tq, startPos, nHeads, nKvHeads, headDim, isa, degree: 2);
+        Attention.CausalSelfAttentionCore(q, k, v, output, tq, startPos, nHeads, nKvHeads, headDim, isa, degree: 2);
         var expected = Float64Reference.CausalSelfAttention(q, k, v, tq, startPos, nHeads, nKvHeads, headDim);
         KernelTestData.AssertClose(output, expected, $"{isa} tq={tq} start={startPos} heads={nHeads}/{nKvHeads} dim={headDim}");
     }
@@ -54,11 +54,11 @@ public class AttentionTests
         const int tq = 70, startPos = 9, nHeads = 6, nKv = 2, headDim = 40;
         var (q, k, v) = Inputs(tq, startPos, nHeads, nKv, headDim, seed: 99);
         var one = new float[tq * nHeads * headDim];
-        Attention.CausalSelfAttention(q, k, v, one, tq, startPos, nHeads, nKv, headDim, isa, degree: 1);
+        Attention.CausalSelfAttentionCore(q, k, v, one, tq, startPos, nHeads, nKv, headDim, isa, degree: 1);
         foreach (int threads in new[] { 2, 3 })
         {
             var many = new float[one.Length];
-            Attention.CausalSelfAttention(q, k, v, many, tq, startPos, nHeads, nKv, headDim, isa, degree: threads);
+            Attention.CausalSelfAttentionCore(q, k, v, many, tq, startPos, nHeads, nKv, headDim, isa, degree: threads);
             KernelTestData.AssertBitwiseEqual(one, many, $"{isa}: 1 vs {threads} threads");
         }
     }

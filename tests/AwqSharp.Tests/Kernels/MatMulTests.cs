@@ -8,7 +8,7 @@ public class MatMulTests
     /// <summary>
     /// Odd sizes (1, 3, 17, 63, 65, 129, 300: none a multiple of a vector width or of the micro-tile), m from decode
     /// to prefill, and shapes that cross the packed GEMM's blocks: k &gt; 384 (several k-blocks), n &gt; 256
-    /// (several weight blocks per thread task), m &gt; 3072 (several outer row blocks).
+    /// (several weight blocks), m · k &gt; 8 Mi floats (several outer blocks of packed rows).
     /// </summary>
     public static TheoryData<int, int, int, string> ShapesAndIsas()
     {
@@ -16,7 +16,7 @@ public class MatMulTests
         [
             [1, 1, 1], [1, 3, 17], [1, 63, 65], [1, 129, 300], [1, 300, 129], [2, 17, 3], [2, 65, 63], [3, 129, 17],
             [7, 63, 300], [7, 300, 65], [17, 65, 129], [63, 17, 300], [64, 129, 63], [64, 300, 300], [65, 1, 17],
-            [129, 63, 65], [300, 17, 3], [2, 1000, 40], [40, 1000, 70], [100, 770, 300], [3100, 5, 7],
+            [129, 63, 65], [300, 17, 3], [2, 1000, 40], [40, 1000, 70], [100, 770, 300], [2100, 4096, 5],
         ];
         var data = new TheoryData<int, int, int, string>();
         foreach (var s in shapes)
@@ -38,10 +38,10 @@ public class MatMulTests
         foreach (var path in new[] { GemmPath.Dot, GemmPath.Packed })
         {
             var y = new float[m * n];
-            MatMul.MultiplyTransposed(x, w, y, m, k, n, default, isa, degree: 2, path);
+            MatMul.MultiplyTransposedCore(x, w, y, m, k, n, default, isa, degree: 2, path);
             KernelTestData.AssertClose(y, expectedNoBias, $"{isa} {path} {m}x{k}x{n}");
             Array.Fill(y, float.NaN); // the kernel must overwrite, never accumulate into, the output
-            MatMul.MultiplyTransposed(x, w, y, m, k, n, bias, isa, degree: 2, path);
+            MatMul.MultiplyTransposedCore(x, w, y, m, k, n, bias, isa, degree: 2, path);
             KernelTestData.AssertClose(y, expectedBias, $"{isa} {path} {m}x{k}x{n} + bias");
         }
     }
@@ -57,7 +57,7 @@ public class MatMulTests
                 var w = KernelTestData.Uniform(n * 13 + k, (long)n * k);
                 var bias = withBias ? KernelTestData.Uniform(n, n) : null;
                 var y = new float[m * n];
-                MatMul.MultiplyTransposed(x, w, y, m, k, n, bias, isas[isaIndex], degree: 2, packed ? GemmPath.Packed : GemmPath.Dot);
+                MatMul.MultiplyTransposedCore(x, w, y, m, k, n, bias, isas[isaIndex], degree: 2, packed ? GemmPath.Packed : GemmPath.Dot);
                 return KernelTestData.RelativeError(y, Float64Reference.MultiplyTransposed(x, w, m, k, n, bias)) <= KernelTestData.Tolerance;
             }, iter: 60);
     }
@@ -74,11 +74,11 @@ public class MatMulTests
             var w = KernelTestData.Uniform(5, (long)n * k);
             var bias = KernelTestData.Uniform(6, n);
             var one = new float[m * n];
-            MatMul.MultiplyTransposed(x, w, one, m, k, n, bias, isa, degree: 1, path);
+            MatMul.MultiplyTransposedCore(x, w, one, m, k, n, bias, isa, degree: 1, path);
             foreach (int threads in new[] { 2, 3 })
             {
                 var many = new float[m * n];
-                MatMul.MultiplyTransposed(x, w, many, m, k, n, bias, isa, degree: threads, path);
+                MatMul.MultiplyTransposedCore(x, w, many, m, k, n, bias, isa, degree: threads, path);
                 KernelTestData.AssertBitwiseEqual(one, many, $"{isa} {path} {m}x{k}x{n}, 1 vs {threads} threads");
             }
         }
@@ -93,13 +93,56 @@ public class MatMulTests
         var x = KernelTestData.Uniform(7, 5L * k);
         var w = KernelTestData.Uniform(8, (long)n * k);
         var batch = new float[5 * n];
-        MatMul.MultiplyTransposed(x, w, batch, 5, k, n, default, KernelIsa.Auto, 2, GemmPath.Dot);
+        MatMul.MultiplyTransposedCore(x, w, batch, 5, k, n, default, KernelIsa.Auto, 2, GemmPath.Dot);
         for (int r = 0; r < 5; r++)
         {
             var single = new float[n];
-            MatMul.MultiplyTransposed(x.AsSpan(r * k, k), w, single, 1, k, n, default, KernelIsa.Auto, 2, GemmPath.Dot);
+            MatMul.MultiplyTransposedCore(x.AsSpan(r * k, k), w, single, 1, k, n, default, KernelIsa.Auto, 2, GemmPath.Dot);
             KernelTestData.AssertBitwiseEqual(batch.AsSpan(r * n, n), single, $"row {r}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelTestData.SupportedIsas), MemberType = typeof(KernelTestData))]
+    public unsafe void StridedViewsReadAndWriteOnlyTheirColumns(string isaName)
+    {
+        // X, W and Y as column windows of wider row-major matrices (leading dimension > row length), as a kernel
+        // working on one head of a wider activation row would pass them.
+        var isa = KernelTestData.Isa(isaName);
+        const int ldx = 150, ldw = 140, ldy = 90, offX = 7, offW = 3, offY = 5;
+        foreach (var (m, k, n, path) in new[] { (5, 129, 77, GemmPath.Dot), (100, 129, 77, GemmPath.Packed) })
+        {
+            var xWide = KernelTestData.Uniform(21, (long)m * ldx);
+            var wWide = KernelTestData.Uniform(22, (long)n * ldw);
+            var yWide = new float[m * ldy];
+            Array.Fill(yWide, 42f);
+            var x = new float[m * k];
+            var w = new float[n * k];
+            for (int i = 0; i < m; i++) Array.Copy(xWide, i * ldx + offX, x, i * k, k);
+            for (int j = 0; j < n; j++) Array.Copy(wWide, j * ldw + offW, w, j * k, k);
+            var expected = Float64Reference.MultiplyTransposed(x, w, m, k, n);
+            fixed (float* px = xWide, pw = wWide, py = yWide)
+                MatMul.Multiply(new GemmOperands(px + offX, ldx, pw + offW, ldw, py + offY, ldy, null, m, k, n), isa, degree: 2, path);
+            var y = new float[m * n];
+            for (int i = 0; i < m; i++)
+            {
+                Array.Copy(yWide, i * ldy + offY, y, i * n, n);
+                for (int c = 0; c < ldy; c++)
+                    if (c < offY || c >= offY + n) Assert.Equal(42f, yWide[i * ldy + c]);
+            }
+            KernelTestData.AssertClose(y, expected, $"{isa} {path} strided {m}x{k}x{n}");
+        }
+    }
+
+    [Fact]
+    public void IsaSelectorResolvesToSupportedPaths()
+    {
+        Assert.Contains(KernelIsaSelector.Best, KernelIsaSelector.Supported);
+        Assert.Equal(KernelIsaSelector.Supported[0], KernelIsaSelector.Best);
+        Assert.Contains(KernelIsa.Portable, KernelIsaSelector.Supported);
+        foreach (var isa in KernelIsaSelector.Supported) Assert.Equal(isa, KernelIsaSelector.Resolve(isa));
+        foreach (var isa in Enum.GetValues<KernelIsa>())
+            Assert.True(KernelIsaSelector.IsSupported(KernelIsaSelector.Resolve(isa)));
     }
 
     [Fact]

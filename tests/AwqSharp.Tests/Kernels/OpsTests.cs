@@ -18,7 +18,7 @@ public class OpsTests
                     for (int i = 0; i < dim; i++) x[r * dim + i] *= MathF.Pow(10, r % 5 - 2);
                 var weight = KernelTestData.Uniform(dim, dim, 2f);
                 var y = new float[rows * dim];
-                Ops.RmsNorm(x, weight, y, rows, 1e-5f, isa, degree: 2);
+                Ops.RmsNormCore(x, weight, y, rows, 1e-5f, isa, degree: 2);
                 KernelTestData.AssertClose(y, Float64Reference.RmsNorm(x, weight, rows, 1e-5f), $"{isa} rows={rows} dim={dim}");
             }
     }
@@ -30,9 +30,9 @@ public class OpsTests
         var x = KernelTestData.Uniform(11, rows * dim);
         var weight = KernelTestData.Uniform(12, dim);
         var expected = new float[rows * dim];
-        Ops.RmsNorm(x, weight, expected, rows, 1e-6f, KernelIsa.Auto, degree: 1);
+        Ops.RmsNormCore(x, weight, expected, rows, 1e-6f, KernelIsa.Auto, degree: 1);
         var threaded = new float[rows * dim];
-        Ops.RmsNorm(x, weight, threaded, rows, 1e-6f, KernelIsa.Auto, degree: 3);
+        Ops.RmsNormCore(x, weight, threaded, rows, 1e-6f, KernelIsa.Auto, degree: 3);
         KernelTestData.AssertBitwiseEqual(expected, threaded, "1 vs 3 threads");
         Ops.RmsNorm(x, weight, x, rows, 1e-6f);
         KernelTestData.AssertBitwiseEqual(expected, x, "in place");
@@ -51,7 +51,7 @@ public class OpsTests
         foreach (var isa in KernelIsaSelector.Supported)
         {
             var y = new float[dim];
-            Ops.RmsNorm(x, weight, y, 1, 0f, isa, degree: 1);
+            Ops.RmsNormCore(x, weight, y, 1, 0f, isa, degree: 1);
             KernelTestData.AssertClose(y, Float64Reference.RmsNorm(x, weight, 1, 0), $"{isa}");
         }
     }
@@ -78,7 +78,7 @@ public class OpsTests
         foreach (var isa in KernelIsaSelector.Supported)
         {
             var y = (float[])x.Clone();
-            Ops.Softmax(y, isa);
+            Ops.SoftmaxCore(y, isa);
             KernelTestData.AssertClose(y, Float64Reference.Softmax(x), $"{isa} length {length}");
             Assert.Equal(1.0, y.Sum(v => (double)v), 5);
         }
@@ -111,10 +111,10 @@ public class OpsTests
         var up = KernelTestData.Uniform(length + 1, length, 3f);
         var expected = Float64Reference.SiluMultiply(gate, up);
         var single = (float[])gate.Clone();
-        Ops.SiluMultiply(single, up, degree: 1);
+        Ops.SiluMultiplyCore(single, up, degree: 1);
         KernelTestData.AssertClose(single, expected, $"length {length}");
         var threaded = (float[])gate.Clone();
-        Ops.SiluMultiply(threaded, up, degree: 3);
+        Ops.SiluMultiplyCore(threaded, up, degree: 3);
         KernelTestData.AssertBitwiseEqual(single, threaded, "1 vs 3 threads");
     }
 
@@ -149,7 +149,7 @@ public class OpsTests
         foreach (var isa in KernelIsaSelector.Supported)
         {
             var y = (float[])x.Clone();
-            Ops.ApplyRotaryHalf(y, cosF, sinF, isa);
+            Ops.ApplyRotaryHalfCore(y, cosF, sinF, isa);
             KernelTestData.AssertClose(y, expected, $"{isa} half {half}");
             if (first is null) first = y;
             else KernelTestData.AssertBitwiseEqual(first, y, $"{isa} vs {KernelIsaSelector.Supported[0]}");

@@ -80,7 +80,7 @@ public sealed class OutlierModelFixture
         AwqSharp.Evaluation.Perplexity.Evaluate(model, HeldOut.SelectMany(s => s).ToArray(), new PerplexityOptions(SeqLen: 64)).Perplexity;
 }
 
-public class AwqTests(OutlierModelFixture fixture) : IClassFixture<OutlierModelFixture>
+public class AwqTests(OutlierModelFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<OutlierModelFixture>
 {
     [Theory]
     [InlineData(4)]
@@ -95,6 +95,7 @@ public class AwqTests(OutlierModelFixture fixture) : IClassFixture<OutlierModelF
         double rtnMse = fixture.BlockOutputMse(rtnModel), awqMse = fixture.BlockOutputMse(awqModel);
         Assert.True(awqMse * 2 < rtnMse, $"W{bits}: AWQ block-output MSE {awqMse:E3} is not well below RTN's {rtnMse:E3}");
         double fp = fixture.Perplexity(fixture.Model), pr = fixture.Perplexity(rtnModel), pa = fixture.Perplexity(awqModel);
+        output.WriteLine($"W{bits} g128: block-output MSE RTN {rtnMse:E3}, AWQ {awqMse:E3} (ratio {rtnMse / awqMse:F2}); perplexity FP32 {fp:F3}, RTN {pr:F3}, AWQ {pa:F3}; module MSE improvement {report.MseImprovement:F2}");
         Assert.True(pa < pr, $"W{bits}: perplexity FP {fp:F3}, RTN {pr:F3}, AWQ {pa:F3}");
         Assert.True(report.MseImprovement > 1, $"module-level MSE improvement {report.MseImprovement:F2}");
         // The searches found non-trivial scales where the outliers are.

@@ -29,9 +29,13 @@ public class QuantizedCheckpointTests
         var dir = SharedData.Require(Fixture + "awq-gemm-g128");
         using var reference = SafetensorsFile.Open(Path.Combine(dir, "reference.safetensors"));
         var ids = reference.ReadInt32($"input_ids_{n}");
-        var model = LlamaModel.Load(dir);
-        Assert.IsType<DenseLinear>(model.Weights.Layers[0].Q);
-        AssertLogitsClose(model.ForwardAll(ids), reference.ReadFloat32($"logits_quant_exact_{n}"), 1e-4, "AWQ GEMM checkpoint");
+        var expected = reference.ReadFloat32($"logits_quant_exact_{n}");
+        var dense = LlamaModel.Load(dir, backend: QuantizedBackend.Dequantized);
+        Assert.IsType<DenseLinear>(dense.Weights.Layers[0].Q);
+        AssertLogitsClose(dense.ForwardAll(ids), expected, 1e-4, "AWQ GEMM checkpoint, dequantized");
+        var packed = LlamaModel.Load(dir);
+        Assert.IsType<AwqSharp.Runtime.PackedInt4Linear>(packed.Weights.Layers[0].Q);
+        AssertLogitsClose(packed.ForwardAll(ids), expected, 1e-4, "AWQ GEMM checkpoint on the INT4 kernels");
 
         var fp16 = LlamaModel.Load(SharedData.Require(Fixture + "fp16"));
         AssertLogitsClose(fp16.ForwardAll(ids), reference.ReadFloat32($"logits_fp16_{n}"), 1e-4, "fp16 original");

@@ -6,7 +6,7 @@ namespace AwqSharp.Formats.Safetensors;
 
 /// <summary>
 /// One memory-mapped <c>.safetensors</c> file. Tensor bytes are never copied into managed memory
-/// until asked for (<see cref="GetBytes"/> is a view into the mapping). The header is fully validated
+/// until asked for (<see cref="GetBytes(string)"/> is a view into the mapping). The header is fully validated
 /// on open, so every later read is in range.
 /// </summary>
 public sealed unsafe class SafetensorsFile : ITensorSource

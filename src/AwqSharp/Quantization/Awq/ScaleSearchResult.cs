@@ -1,6 +1,7 @@
 namespace AwqSharp.Quantization.Awq;
 
 /// <summary>The outcome of one group's grid search.</summary>
+/// <param name="Group">Which linears were scaled together.</param>
 /// <param name="Scales">Per input channel, normalised so sqrt(max·min) = 1.</param>
 /// <param name="Alpha">The exponent kept (0 means plain round-to-nearest was best).</param>
 /// <param name="Loss">MSE of the inspected module's output with the kept scales.</param>

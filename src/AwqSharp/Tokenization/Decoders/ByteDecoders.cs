@@ -45,8 +45,9 @@ internal sealed class ByteFallbackDecoder : TokenDecoder
         value = 0;
         if (token.Length != 6 || !token.StartsWith("<0x", StringComparison.Ordinal) || token[5] != '>') return false;
         char hi = token[3], lo = token[4];
-        if (hi == '+') return HexValue(lo, out int v1) && (value = (byte)v1) == v1; // "+F" parses as 15
-        if (!HexValue(hi, out int h) || !HexValue(lo, out int l)) return false;
+        if (!HexValue(lo, out int l)) return false;
+        if (hi == '+') { value = (byte)l; return true; } // from_str_radix accepts a sign: "<0x+F>" is byte 15
+        if (!HexValue(hi, out int h)) return false;
         value = (byte)(h * 16 + l);
         return true;
     }

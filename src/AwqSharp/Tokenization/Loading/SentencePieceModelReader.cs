@@ -1,4 +1,3 @@
-using System.Text;
 using AwqSharp.Tokenization.AddedTokens;
 using AwqSharp.Tokenization.Decoders;
 using AwqSharp.Tokenization.Model;

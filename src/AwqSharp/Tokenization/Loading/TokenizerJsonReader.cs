@@ -25,9 +25,6 @@ internal static class TokenizerJsonReader
         var model = ReadModel(f, f.Required(root, "model", "(root)"));
         var normalizer = JsonFields.Optional(root, "normalizer") is { } n ? ReadNormalizer(f, n, "normalizer") : null;
         var added = JsonFields.Optional(root, "added_tokens") is { } a ? ReadAddedTokens(f, a, model) : new List<AddedToken>();
-        var tokenIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var t in added) tokenIds[t.Content] = t.Id;
-        foreach (var (token, id) in model.Vocab) tokenIds.TryAdd(token, id);
 
         return new TokenizerDefinition
         {
@@ -36,7 +33,7 @@ internal static class TokenizerJsonReader
             AddedTokens = added,
             Normalizer = normalizer,
             PreTokenizer = JsonFields.Optional(root, "pre_tokenizer") is { } p ? ReadPreTokenizer(f, p, "pre_tokenizer") : null,
-            PostProcessor = JsonFields.Optional(root, "post_processor") is { } pp ? ReadPostProcessor(f, pp, "post_processor", tokenIds) : PostProcessor.None,
+            PostProcessor = JsonFields.Optional(root, "post_processor") is { } pp ? ReadPostProcessor(f, pp, "post_processor") : PostProcessor.None,
             Decoder = JsonFields.Optional(root, "decoder") is { } d ? ReadDecoder(f, d, "decoder") : null,
         };
     }
@@ -116,7 +113,7 @@ internal static class TokenizerJsonReader
     private static List<AddedToken> ReadAddedTokens(JsonFields f, JsonElement tokens, BpeModel model)
     {
         f.Array(tokens, "added_tokens");
-        var result = new List<AddedToken>();
+        var read = new List<AddedToken>();
         int i = 0;
         foreach (var t in tokens.EnumerateArray())
         {
@@ -125,11 +122,12 @@ internal static class TokenizerJsonReader
             string content = f.String(f.Required(t, "content", field), $"{field}.content");
             int id = f.Int(f.Required(t, "id", field), $"{field}.id");
             if (id < 0) throw f.Error($"{field}.id", $"negative id {id}");
-            // HuggingFace gives a token that is in the model vocabulary the vocabulary's id.
-            if (model.TokenToId(content) is { } vocabId) id = vocabId;
-            result.Add(ReadAddedTokenFlags(f, t, field, id, content, defaultSpecial: false));
+            read.Add(ReadAddedTokenFlags(f, t, field, id, content, defaultSpecial: false));
         }
-        return result;
+        // HuggingFace re-assigns the ids (vocabulary id, else the next free one); they agree with the file's in practice.
+        var vocabulary = new AddedVocabulary(model);
+        vocabulary.Add(read);
+        return [.. vocabulary.Tokens];
     }
 
     /// <summary>An added token's flags (tokenizer.json added_tokens entry or tokenizer_config AddedToken object).</summary>
@@ -284,7 +282,7 @@ internal static class TokenizerJsonReader
         }
     }
 
-    public static PostProcessor ReadPostProcessor(JsonFields f, JsonElement e, string field, IReadOnlyDictionary<string, int> tokenIds)
+    public static PostProcessor ReadPostProcessor(JsonFields f, JsonElement e, string field)
     {
         string type = TypeOf(f, e, field);
         switch (type)
@@ -294,7 +292,7 @@ internal static class TokenizerJsonReader
                 var items = f.Array(f.Required(e, "processors", field), $"{field}.processors");
                 var result = PostProcessor.None;
                 int i = 0;
-                foreach (var item in items.EnumerateArray()) result = result.Then(ReadPostProcessor(f, item, $"{field}.processors[{i++}]", tokenIds));
+                foreach (var item in items.EnumerateArray()) result = result.Then(ReadPostProcessor(f, item, $"{field}.processors[{i++}]"));
                 return result;
             }
             case "ByteLevel":

@@ -18,7 +18,7 @@ internal static class BpeMerger
     public static long MergeValue(int rank, int newId) => ((long)rank << 32) | (uint)newId;
 
     /// <summary>Merges <paramref name="symbols"/> in place and returns the number of symbols left.</summary>
-    public static int MergeAll(Span<int> symbols, Dictionary<long, long> merges)
+    public static int MergeAll(Span<int> symbols, MergeTable merges)
     {
         int n = symbols.Length;
         if (n < 2) return n;

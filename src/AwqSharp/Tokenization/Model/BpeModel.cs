@@ -27,10 +27,13 @@ internal sealed class BpeModel
     /// <summary>SentencePiece's word-boundary mark.</summary>
     public const char MetaspaceChar = '\u2581';
 
+    /// <summary>Bound on vocabulary ids (the id-to-token table is dense): far above any real vocabulary.</summary>
+    public const int MaxId = 1 << 24;
+
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabLookup;
     private readonly string?[] _idToToken;
-    private readonly Dictionary<long, long> _merges;
+    private readonly MergeTable _merges;
     private readonly int _unkId;
     private readonly bool _fuseUnk;
     private readonly bool _byteFallback;
@@ -61,6 +64,7 @@ internal sealed class BpeModel
             if (id < 0) throw new InvalidModelFileException(source, $"{field}.vocab: token {Quote(token)} has a negative id {id}");
             maxId = Math.Max(maxId, id);
         }
+        if (maxId >= MaxId) throw new InvalidModelFileException(source, $"{field}.vocab: id {maxId} is too large (ids must be below {MaxId})");
         _idToToken = new string?[maxId + 1];
         foreach (var (token, id) in _vocab) _idToToken[id] = token;
 
@@ -106,43 +110,67 @@ internal sealed class BpeModel
     public int? MergeRank(int left, int right) =>
         _merges.TryGetValue(BpeMerger.PairKey(left, right), out long v) ? (int)(v >> 32) : null;
 
-    /// <summary>
-    /// Appends the ids of one pre-token. With <paramref name="byteLevel"/>, <paramref name="piece"/> is raw text
-    /// that is first mapped to GPT-2's byte alphabet (UTF-8 bytes); otherwise it is already in the model's alphabet.
-    /// </summary>
-    public void Encode(ReadOnlySpan<char> piece, bool byteLevel, List<int> output)
+    /// <summary>The merge table: <see cref="BpeMerger.PairKey"/> to <see cref="BpeMerger.MergeValue"/>.</summary>
+    internal MergeTable Merges => _merges;
+
+    /// <summary>Per-call access to the calling thread's word caches.</summary>
+    public Session StartSession(IdBuffer output) => new(this, output);
+
+    /// <summary>Encodes pre-tokens into one output with the calling thread's caches (one encode call, one thread).</summary>
+    public readonly struct Session
     {
-        if (piece.IsEmpty) return;
-        if (byteLevel)
+        private readonly BpeModel _model;
+        private readonly WordCache.Store _plain;
+        private readonly WordCache.Store _byteLevel;
+
+        public Session(BpeModel model, IdBuffer output)
         {
-            if (_byteLevelCache.TryGet(piece, out int[] cached)) { output.AddRange(cached); return; }
-            int[] ids = EncodeByteLevelWord(piece);
-            _byteLevelCache.Add(piece, ids);
-            output.AddRange(ids);
-            return;
+            _model = model;
+            _plain = model._plainCache.ForCurrentThread();
+            _byteLevel = model._byteLevelCache.ForCurrentThread();
+            Output = output;
         }
 
-        if (!_splitAtMetaspace) { EncodePlainCached(piece, output); return; }
+        public IdBuffer Output { get; }
 
-        // A chunk starts at each U+2581 that follows another character than U+2581.
-        int start = 0;
-        for (int i = 1; i < piece.Length; i++)
+        /// <summary>
+        /// Appends the ids of one pre-token. With <paramref name="byteLevel"/>, <paramref name="piece"/> is raw text
+        /// that is first mapped to GPT-2's byte alphabet (UTF-8 bytes); otherwise it is already in the model's alphabet.
+        /// </summary>
+        public void Encode(ReadOnlySpan<char> piece, bool byteLevel)
         {
-            if (piece[i] == MetaspaceChar && piece[i - 1] != MetaspaceChar)
+            if (piece.IsEmpty) return;
+            if (byteLevel)
             {
-                EncodePlainCached(piece[start..i], output);
-                start = i;
+                if (_byteLevel.TryGet(piece, out int[] cached)) { Output.AddRange(cached); return; }
+                int[] ids = _model.EncodeByteLevelWord(piece);
+                _byteLevel.Add(piece, ids);
+                Output.AddRange(ids);
+                return;
             }
-        }
-        EncodePlainCached(piece[start..], output);
-    }
 
-    private void EncodePlainCached(ReadOnlySpan<char> word, List<int> output)
-    {
-        if (_plainCache.TryGet(word, out int[] cached)) { output.AddRange(cached); return; }
-        int[] ids = EncodeWord(word);
-        _plainCache.Add(word, ids);
-        output.AddRange(ids);
+            if (!_model._splitAtMetaspace) { EncodePlain(piece); return; }
+
+            // A chunk starts at each U+2581 that follows another character than U+2581.
+            int start = 0;
+            for (int i = 1; i < piece.Length; i++)
+            {
+                if (piece[i] == MetaspaceChar && piece[i - 1] != MetaspaceChar)
+                {
+                    EncodePlain(piece[start..i]);
+                    start = i;
+                }
+            }
+            EncodePlain(piece[start..]);
+        }
+
+        private void EncodePlain(ReadOnlySpan<char> word)
+        {
+            if (_plain.TryGet(word, out int[] cached)) { Output.AddRange(cached); return; }
+            int[] ids = _model.EncodeWord(word);
+            _plain.Add(word, ids);
+            Output.AddRange(ids);
+        }
     }
 
     private int[] EncodeByteLevelWord(ReadOnlySpan<char> raw)
@@ -237,9 +265,9 @@ internal sealed class BpeModel
         return n;
     }
 
-    private Dictionary<long, long> BuildMerges(IReadOnlyList<(string Left, string Right)> merges, string source, string field)
+    private MergeTable BuildMerges(IReadOnlyList<(string Left, string Right)> merges, string source, string field)
     {
-        var table = new Dictionary<long, long>(merges.Count);
+        var table = new MergeTable(merges.Count);
         char[] buffer = new char[64];
         for (int rank = 0; rank < merges.Count; rank++)
         {
@@ -255,7 +283,7 @@ internal sealed class BpeModel
             right.AsSpan(skip).CopyTo(buffer.AsSpan(left.Length));
             if (!_vocabLookup.TryGetValue(buffer.AsSpan(0, length), out int newId))
                 throw new InvalidModelFileException(source, $"{field}.merges[{rank}] ({Quote(left)} {Quote(right)}): merged token {Quote(new string(buffer, 0, length))} is not in {field}.vocab");
-            table[BpeMerger.PairKey(leftId, rightId)] = BpeMerger.MergeValue(rank, newId);
+            table.Set(BpeMerger.PairKey(leftId, rightId), BpeMerger.MergeValue(rank, newId));
         }
         return table;
     }
@@ -277,5 +305,5 @@ internal sealed class BpeModel
         return true;
     }
 
-    internal static string Quote(string s) => "'" + s + "'";
+    private static string Quote(string s) => "'" + s + "'";
 }

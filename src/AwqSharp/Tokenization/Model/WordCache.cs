@@ -1,33 +1,35 @@
-using System.Collections.Concurrent;
-
 namespace AwqSharp.Tokenization.Model;
 
 /// <summary>
-/// Thread-safe cache from a pre-token (its chars) to its BPE ids. Lookups take a span, so a hit
-/// allocates nothing. Bounded: once full, new words are encoded but no longer stored.
+/// Cache from a pre-token (its chars) to its BPE ids, one dictionary per thread (as HuggingFace's per-thread
+/// BPE caches): lookups take a span and neither lock nor allocate. Bounded: once a thread's dictionary is
+/// full, new words are still encoded but no longer stored.
 /// </summary>
 internal sealed class WordCache
 {
     /// <summary>Longest word (in chars) that is stored.</summary>
     public const int MaxWordLength = 96;
 
-    /// <summary>Most words stored.</summary>
-    public const int MaxEntries = 1 << 18;
+    /// <summary>Most words stored per thread.</summary>
+    public const int MaxEntries = 1 << 16;
 
-    private readonly ConcurrentDictionary<string, int[]> _map = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private int _count;
+    private readonly ThreadLocal<Dictionary<string, int[]>> _perThread = new(() => new Dictionary<string, int[]>(1024));
 
-    public WordCache() => _lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
+    /// <summary>The calling thread's store; keep it for the duration of one encode call.</summary>
+    public Store ForCurrentThread() => new(_perThread.Value!);
 
-    /// <summary>Number of stored words.</summary>
-    public int Count => Volatile.Read(ref _count);
-
-    public bool TryGet(ReadOnlySpan<char> word, out int[] ids) => _lookup.TryGetValue(word, out ids!);
-
-    public void Add(ReadOnlySpan<char> word, int[] ids)
+    /// <summary>One thread's cache.</summary>
+    public readonly struct Store(Dictionary<string, int[]> map)
     {
-        if (word.Length > MaxWordLength || Volatile.Read(ref _count) >= MaxEntries) return;
-        if (_lookup.TryAdd(word, ids)) Interlocked.Increment(ref _count);
+        private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _lookup = map.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public int Count => map.Count;
+
+        public bool TryGet(ReadOnlySpan<char> word, out int[] ids) => _lookup.TryGetValue(word, out ids!);
+
+        public void Add(ReadOnlySpan<char> word, int[] ids)
+        {
+            if (word.Length <= MaxWordLength && map.Count < MaxEntries) _lookup.TryAdd(word, ids);
+        }
     }
 }

@@ -37,13 +37,13 @@ internal static class UnicodeNormalization
     /// <summary>Index of the first char whose code point may change under the normalization, or -1.</summary>
     private static int FirstUnstable(string s, byte flag)
     {
-        // Everything below U+0300 is stable under both forms.
-        int i = s.AsSpan().IndexOfAnyExceptInRange('\0', '\u02FF');
+        // Everything below U+0300 is stable under NFC, everything below U+00C0 under NFD.
+        int i = s.AsSpan().IndexOfAnyExceptInRange('\0', flag == NfcUnstable ? '\u02FF' : '\u00BF');
         if (i < 0) return -1;
         for (; i < s.Length; i++)
         {
             char c = s[i];
-            if (c < 0x300) continue;
+            if (c < 0xC0) continue;
             if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
             {
                 if ((Data.Flags(char.ConvertToUtf32(c, s[i + 1])) & flag) != 0) return i;

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Diagnostics;
+using AwqSharp.Evaluation;
+using AwqSharp.Formats.AutoAwq;
+using AwqSharp.Formats.Llama2c;
+using AwqSharp.Formats.Safetensors;
+using AwqSharp.Models;
+using AwqSharp.Quantization;
+using AwqSharp.Quantization.Calibration;
+using AwqSharp.Runtime;
+using AwqSharp.Tokenization;
+using Spectre.Console;
+
+namespace AwqSharp.Cli.Commands;
+
+/// <summary>
+/// `awq demo`: the whole pipeline on the model the repository carries (demo/): import stories260K
+/// from llama2.c, quantize it with RTN and AWQ, measure perplexity of all three on held-out
+/// TinyStories text, and generate from the AWQ model.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data-dir") { Description = "folder with stories260K/ and tinystories/ (default: the repository's demo/)" };
+        var output = new Option<string>("--out") { Description = "where the imported and quantized models go", DefaultValueFactory = _ => "demo-out" };
+        var bits = new Option<int>("--bits") { Description = "bits per weight", DefaultValueFactory = _ => 3 };
+        var group = new Option<int>("--group-size") { Description = "group size (stories260K's 172-wide down_proj makes g32 ragged: AwqSharp layout)", DefaultValueFactory = _ => 32 };
+        var samples = new Option<int>("--calib-samples") { Description = "calibration samples of 512 tokens", DefaultValueFactory = _ => 32 };
+        var windows = new Option<int?>("--max-windows") { Description = "evaluation windows of 512 tokens (default: all of eval.txt)", DefaultValueFactory = _ => 64 };
+        var command = new Command("demo", "run the whole pipeline (import, quantize RTN + AWQ, evaluate, generate) on the bundled stories260K model")
+        {
+            data, output, bits, group, samples, windows,
+        };
+        command.SetAction((pr, ct) => CliErrors.Run(() => Task.FromResult(Run(pr.GetValue(data) ?? FindDemoDir(), pr.GetValue(output)!,
+            pr.GetValue(bits), pr.GetValue(group), pr.GetValue(samples), pr.GetValue(windows), ct))));
+        return command;
+    }
+
+    private static string FindDemoDir()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "demo");
+                if (File.Exists(Path.Combine(candidate, "stories260K", "stories260K.bin"))) return candidate;
+            }
+        throw new AwqException("the demo data (demo/stories260K/stories260K.bin) was not found above the current directory; run from the repository or pass --data-dir");
+    }
+
+    private static int Run(string demo, string outDir, int bits, int groupSize, int calibSamples, int? maxWindows, CancellationToken ct)
+    {
+        var total = Stopwatch.StartNew();
+        string fp = Path.Combine(outDir, "stories260K"), rtn = Path.Combine(outDir, $"stories260K-rtn-w{bits}g{groupSize}"), awq = Path.Combine(outDir, $"stories260K-awq-w{bits}g{groupSize}");
+        foreach (var d in new[] { fp, rtn, awq }) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+
+        Step("1/4 import", $"llama2.c checkpoint -> {fp}");
+        Llama2cImporter.Import(Path.Combine(demo, "stories260K", "stories260K.bin"), Path.Combine(demo, "stories260K", "tok512.bin"), fp, cancellationToken: ct);
+        var config = ModelConfig.Load(fp);
+        var tokenizer = TextTokenizer.Load(fp);
+        Console.WriteLine($"    {config} ({config.ParameterCount:N0} parameters)");
+
+        var options = new QuantizationOptions(bits, groupSize);
+        var calibPath = Path.Combine(demo, "tinystories", "calib.txt");
+        var calibration = CalibrationSet.FromText(File.ReadAllText(calibPath), t => tokenizer.Encode(t), calibSamples, 512, calibPath);
+        Step("2/4 quantize", $"W{bits} g{groupSize}, calibrated on {calibration.Length} x 512 tokens of calib.txt");
+        var timings = new Dictionary<string, double>();
+        foreach (var (name, method, dir) in new[] { ("RTN", QuantizationMethod.Rtn, rtn), ("AWQ", QuantizationMethod.Awq, awq) })
+        {
+            var sw = Stopwatch.StartNew();
+            QuantizedModel q;
+            using (var source = SafetensorsCheckpoint.Open(fp))
+                (q, _) = CliProgress.Run(name, report => ModelQuantizer.Quantize(source, config, new QuantizeRequest(method, options, method == QuantizationMethod.Awq ? calibration : null),
+                    new SyncProgress<QuantizeProgress>(p => report(p.Layer, p.Layers, $"layer {Math.Min(p.Layer + 1, p.Layers)}/{p.Layers} {p.Stage}")), ct));
+            QuantizedCheckpointWriter.Save(q, dir, fp, QuantizedFormat.Auto, ct);
+            timings[name] = sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"    {name}: {timings[name]:F1} s -> {dir}");
+        }
+
+        var evalPath = Path.Combine(demo, "tinystories", "eval.txt");
+        var evalTokens = tokenizer.Encode(File.ReadAllText(evalPath));
+        Step("3/4 evaluate", $"perplexity on eval.txt, windows of 512{(maxWindows is int k ? $", first {k}" : "")}");
+        var table = new Table().AddColumns("model", "perplexity", "weights", "quantize s");
+        var results = new Dictionary<string, double>();
+        foreach (var (name, dir) in new[] { ("FP32", fp), ($"RTN W{bits} g{groupSize}", rtn), ($"AWQ W{bits} g{groupSize}", awq) })
+        {
+            var model = LlamaModel.Load(dir, cancellationToken: ct);
+            var r = CliProgress.Run(name, report => Perplexity.Evaluate(model, evalTokens, new PerplexityOptions(512, maxWindows),
+                new SyncProgress<(int Done, int Total)>(p => report(p.Done, p.Total, $"{p.Done}/{p.Total} windows")), ct));
+            results[name] = r.Perplexity;
+            long bytes = new FileInfo(Path.Combine(dir, "model.safetensors")).Length;
+            string key = name.Split(' ')[0];
+            table.AddRow(name, r.Perplexity.ToString("F4"), $"{bytes / 1024.0:F0} KiB", timings.TryGetValue(key, out var t) ? t.ToString("F1") : "-");
+        }
+        AnsiConsole.Write(table);
+
+        Step("4/4 generate", "greedy, from the AWQ model");
+        var generator = new TextGenerator(LlamaModel.Load(awq, cancellationToken: ct), TextTokenizer.Load(awq));
+        const string prompt = "Once upon a time";
+        Console.Write("    " + prompt);
+        foreach (var chunk in generator.Generate(generator.EncodePrompt(prompt), new GenerationOptions { MaxTokens = 60, Sampling = SamplingOptions.Greedy }, ct))
+            Console.Write(chunk.Text);
+        Console.WriteLine();
+        Console.WriteLine($"done in {total.Elapsed.TotalSeconds:F0} s. Try: dotnet run --project src/AwqSharp.Cli -c Release -- chat --model {awq}");
+        return 0;
+    }
+
+    private static void Step(string title, string detail) => Console.WriteLine($"[{title}] {detail}");
+}
