@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AwqSharp.Kernels.Int4;
 
@@ -26,6 +27,14 @@ internal static unsafe class Int4GemvAvx2
                 groupEnd += planesPerGroup;
             }
             byte* c = codes + (long)(p / PackedInt4Matrix.PlanesPerChunk) * PackedInt4Matrix.TileChunkBytes;
+            if (p % PackedInt4Matrix.PlanesPerChunk == 0)
+            {
+                // 8 chunks ahead, as the AVX-512 kernel does: the hardware prefetchers alone fall behind.
+                Sse.Prefetch0(c + 2048);
+                Sse.Prefetch0(c + 2048 + 64);
+                Sse.Prefetch0(c + 2048 + 128);
+                Sse.Prefetch0(c + 2048 + 192);
+            }
             int shift = 4 * (p % PackedInt4Matrix.PlanesPerChunk);
             var xl = Vector256.Load(x + p * PackedInt4Matrix.PlaneWeights);
             var xh = Vector256.Load(x + p * PackedInt4Matrix.PlaneWeights + 8);

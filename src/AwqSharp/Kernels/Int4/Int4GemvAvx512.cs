@@ -14,6 +14,12 @@ namespace AwqSharp.Kernels.Int4;
 /// </summary>
 internal static unsafe class Int4GemvAvx512
 {
+    /// <summary>
+    /// Bytes ahead of the current chunk the kernels prefetch (8 chunks): the hardware prefetchers alone
+    /// leave a compute-heavy stream ~30% short of what the core can process (measured on Zen 4).
+    /// </summary>
+    private const int PrefetchDistance = 2048;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile(byte* codes, float* scales, float* zeros, float* x, int planes, int planesPerGroup, float* out4)
     {
@@ -25,6 +31,7 @@ internal static unsafe class Int4GemvAvx512
         int nextGroup = 0;
         for (int p0 = 0; p0 < planes; p0 += PackedInt4Matrix.PlanesPerChunk, codes += PackedInt4Matrix.TileChunkBytes)
         {
+            Prefetch(codes);
             int pEnd = Math.Min(planes, p0 + PackedInt4Matrix.PlanesPerChunk);
             for (int p = p0; p < pEnd; p++)
             {
@@ -89,6 +96,7 @@ internal static unsafe class Int4GemvAvx512
         Vector512<int> q0 = default, q1 = default, q2 = default, q3 = default;
         for (int p0 = 0; p0 < planes; p0 += PackedInt4Matrix.PlanesPerChunk, codes += PackedInt4Matrix.TileChunkBytes)
         {
+            Prefetch(codes);
             int pEnd = Math.Min(planes, p0 + PackedInt4Matrix.PlanesPerChunk);
             for (int p = p0; p < pEnd; p++)
             {
@@ -140,5 +148,15 @@ internal static unsafe class Int4GemvAvx512
         out16[4] = Vector512.Sum(a10); out16[5] = Vector512.Sum(a11); out16[6] = Vector512.Sum(a12); out16[7] = Vector512.Sum(a13);
         out16[8] = Vector512.Sum(a20); out16[9] = Vector512.Sum(a21); out16[10] = Vector512.Sum(a22); out16[11] = Vector512.Sum(a23);
         out16[12] = Vector512.Sum(a30); out16[13] = Vector512.Sum(a31); out16[14] = Vector512.Sum(a32); out16[15] = Vector512.Sum(a33);
+    }
+
+    /// <summary>Prefetches the 4 cache lines of the chunk <see cref="PrefetchDistance"/> bytes ahead (harmless past the end: prefetches never fault).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(byte* codes)
+    {
+        Sse.Prefetch0(codes + PrefetchDistance);
+        Sse.Prefetch0(codes + PrefetchDistance + 64);
+        Sse.Prefetch0(codes + PrefetchDistance + 128);
+        Sse.Prefetch0(codes + PrefetchDistance + 192);
     }
 }
