@@ -34,7 +34,7 @@ internal static class EvalCommand
         var tokens = tokenizer.Encode(text, addSpecialTokens: true);
         var result = CliProgress.Run("eval", report =>
             Perplexity.Evaluate(llm, tokens, new PerplexityOptions(seqLen, maxWindows),
-                new Progress(p => report(p.Done, p.Total, $"{p.Done}/{p.Total} windows")), ct));
+                new SyncProgress<(int Done, int Total)>(p => report(p.Done, p.Total, $"{p.Done}/{p.Total} windows")), ct));
         if (json)
         {
             JsonOutput.Write(new
@@ -58,11 +58,5 @@ internal static class EvalCommand
             Console.WriteLine($"{result.Seconds:F1} s, {result.TokensPerSecond:F0} tokens/s");
         }
         return 0;
-    }
-
-    /// <summary>A synchronous IProgress (Progress&lt;T&gt; posts to the thread pool, out of order).</summary>
-    private sealed class Progress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
-    {
-        public void Report((int Done, int Total) value) => report(value);
     }
 }

@@ -30,13 +30,7 @@ public static class AwqClipSearch
         int step = Math.Max(1, rows / sampleTokens);
         int t = (rows + step - 1) / step;
 
-        var orgMax = new float[outF * groups];
-        for (int o = 0; o < outF; o++)
-            for (int g = 0; g < groups; g++)
-            {
-                int start = g * gs, len = Math.Min(gs, inF - start);
-                orgMax[o * groups + g] = TensorPrimitives.MaxMagnitude(w.AsSpan(o * inF + start, len)) is var m ? Math.Abs(m) : 0;
-            }
+        var orgMax = GroupQuantizer.GroupAbsMax(w, outF, inF, options);
 
         var bestErr = new double[outF * groups];
         Array.Fill(bestErr, double.PositiveInfinity);
