@@ -10,7 +10,7 @@ internal static class ModelSession
     public static TextGenerator Load(string dir, CancellationToken ct)
     {
         var tokenizer = TextTokenizer.Load(dir);
-        var model = LlamaModel.Load(dir, cancellationToken: ct);
+        var model = LlamaModel.Load(dir, cancellationToken: ct, dense: DenseStorage.KeepHalf);
         return new TextGenerator(model, tokenizer);
     }
 }

@@ -18,10 +18,13 @@ public sealed class LlamaModel
     public LlamaWeights Weights { get; }
     public RotaryEmbedding Rope { get; }
 
-    /// <summary>Loads a model directory; quantized 4-bit weights stay packed unless <paramref name="backend"/> says otherwise.</summary>
+    /// <summary>
+    /// Loads a model directory; quantized 4-bit weights stay packed unless <paramref name="backend"/> says otherwise, and
+    /// F16/BF16 linears (lm_head of AWQ checkpoints, all of an FP16 model) stay 16-bit with <see cref="DenseStorage.KeepHalf"/>.
+    /// </summary>
     public static LlamaModel Load(string directory, IProgress<string>? progress = null, CancellationToken cancellationToken = default,
-        QuantizedBackend backend = QuantizedBackend.Packed) =>
-        ModelLoader.Load(directory, progress, cancellationToken, backend);
+        QuantizedBackend backend = QuantizedBackend.Packed, DenseStorage dense = DenseStorage.Float32) =>
+        ModelLoader.Load(directory, progress, cancellationToken, backend, dense);
 
     /// <summary>A cache for one sequence of up to <paramref name="capacity"/> positions (default: max_position_embeddings).</summary>
     public KvCache CreateCache(int? capacity = null) =>

@@ -1,4 +1,7 @@
+using System.Runtime.InteropServices;
 using AwqSharp.Formats.Safetensors;
+using AwqSharp.Kernels.Float16;
+using AwqSharp.Runtime;
 
 namespace AwqSharp.Models;
 
@@ -13,15 +16,15 @@ public static class ModelLoader
     public static readonly List<IQuantizedLinearReader> QuantizedReaders = [new Formats.AutoAwq.AwqLinearReader()];
 
     public static LlamaModel Load(string modelDirectory, IProgress<string>? progress = null, CancellationToken cancellationToken = default,
-        QuantizedBackend backend = QuantizedBackend.Packed)
+        QuantizedBackend backend = QuantizedBackend.Packed, DenseStorage dense = DenseStorage.Float32)
     {
         var config = ModelConfig.Load(modelDirectory);
         using var source = SafetensorsCheckpoint.Open(modelDirectory);
-        return new LlamaModel(config, LoadWeights(source, config, progress, cancellationToken, backend));
+        return new LlamaModel(config, LoadWeights(source, config, progress, cancellationToken, backend, dense));
     }
 
     public static LlamaWeights LoadWeights(ITensorSource source, ModelConfig config, IProgress<string>? progress = null, CancellationToken cancellationToken = default,
-        QuantizedBackend backend = QuantizedBackend.Packed)
+        QuantizedBackend backend = QuantizedBackend.Packed, DenseStorage dense = DenseStorage.Float32)
     {
         var embeddings = LoadEmbeddings(source, config);
         var layers = new LayerWeights[config.NumLayers];
@@ -29,19 +32,19 @@ public static class ModelLoader
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report($"loading layer {i + 1}/{layers.Length}");
-            layers[i] = LoadLayer(source, config, i, backend);
+            layers[i] = LoadLayer(source, config, i, backend, dense);
         }
         var finalNorm = LoadVector(source, WeightNames.FinalNorm, config.HiddenSize);
-        return new LlamaWeights { Embeddings = embeddings, Layers = layers, FinalNorm = finalNorm, LmHead = LoadLmHead(source, config, embeddings) };
+        return new LlamaWeights { Embeddings = embeddings, Layers = layers, FinalNorm = finalNorm, LmHead = LoadLmHead(source, config, embeddings, dense) };
     }
 
     public static float[] LoadEmbeddings(ITensorSource source, ModelConfig config) =>
         LoadMatrix(source, WeightNames.Embeddings, config.VocabSize, config.HiddenSize);
 
-    public static ILinear LoadLmHead(ITensorSource source, ModelConfig config, float[] embeddings)
+    public static ILinear LoadLmHead(ITensorSource source, ModelConfig config, float[] embeddings, DenseStorage dense = DenseStorage.Float32)
     {
         if (!config.TieWordEmbeddings && source.Contains(WeightNames.LmHead))
-            return LoadLinear(source, config, "lm_head", config.VocabSize, config.HiddenSize, bias: false);
+            return LoadLinear(source, config, "lm_head", config.VocabSize, config.HiddenSize, bias: false, dense: dense);
         if (!config.TieWordEmbeddings)
             throw new InvalidModelFileException(Describe(source), $"tensor '{WeightNames.LmHead}' is missing and tie_word_embeddings is false");
         return new DenseLinear(embeddings, config.VocabSize, config.HiddenSize);
@@ -49,9 +52,10 @@ public static class ModelLoader
 
     public static float[] LoadFinalNorm(ITensorSource source, ModelConfig config) => LoadVector(source, WeightNames.FinalNorm, config.HiddenSize);
 
-    public static LayerWeights LoadLayer(ITensorSource source, ModelConfig c, int layer, QuantizedBackend backend = QuantizedBackend.Packed)
+    public static LayerWeights LoadLayer(ITensorSource source, ModelConfig c, int layer, QuantizedBackend backend = QuantizedBackend.Packed,
+        DenseStorage dense = DenseStorage.Float32)
     {
-        ILinear L(string rel, int outF, int inF, bool bias) => LoadLinear(source, c, WeightNames.Linear(layer, rel), outF, inF, bias, backend);
+        ILinear L(string rel, int outF, int inF, bool bias) => LoadLinear(source, c, WeightNames.Linear(layer, rel), outF, inF, bias, backend, dense);
         return new LayerWeights
         {
             InputNorm = LoadVector(source, WeightNames.InputNorm(layer), c.HiddenSize),
@@ -68,11 +72,15 @@ public static class ModelLoader
 
     /// <summary>A linear by module name: dense <c>name.weight</c>, or quantized through <see cref="QuantizedReaders"/>.</summary>
     public static ILinear LoadLinear(ITensorSource source, ModelConfig config, string name, int outFeatures, int inFeatures, bool bias,
-        QuantizedBackend backend = QuantizedBackend.Packed)
+        QuantizedBackend backend = QuantizedBackend.Packed, DenseStorage dense = DenseStorage.Float32)
     {
         float[]? b = bias ? LoadVector(source, name + ".bias", outFeatures) : null;
         if (source.Contains(name + ".weight"))
+        {
+            if (dense == DenseStorage.KeepHalf && LoadHalfMatrix(source, name + ".weight", outFeatures, inFeatures) is { } half)
+                return new HalfPrecisionLinear(half, b);
             return new DenseLinear(LoadMatrix(source, name + ".weight", outFeatures, inFeatures), outFeatures, inFeatures, b);
+        }
         foreach (var reader in QuantizedReaders)
         {
             var linear = reader.TryRead(source, config, name, outFeatures, inFeatures, b, backend);
@@ -85,10 +93,35 @@ public static class ModelLoader
 
     public static float[] LoadMatrix(ITensorSource source, string name, int rows, int cols)
     {
+        RequireMatrix(source, name, rows, cols);
+        return source.ReadFloat32(name);
+    }
+
+    /// <summary>An F16 or BF16 matrix kept in its 16-bit format (copied out of the mapping once); null for other dtypes.</summary>
+    public static HalfMatrix? LoadHalfMatrix(ITensorSource source, string name, int rows, int cols)
+    {
+        var info = RequireMatrix(source, name, rows, cols);
+        HalfFormat format;
+        if (info.DType == SafetensorsDType.F16) format = HalfFormat.Float16;
+        else if (info.DType == SafetensorsDType.BF16) format = HalfFormat.BFloat16;
+        else return null;
+        var bits = MemoryMarshal.Cast<byte, ushort>(source.GetBytes(name)).ToArray();
+        try
+        {
+            return new HalfMatrix(bits, rows, cols, format);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidModelFileException(Describe(source), $"tensor '{name}': {e.Message}");
+        }
+    }
+
+    private static TensorInfo RequireMatrix(ITensorSource source, string name, int rows, int cols)
+    {
         var info = Require(source, name);
         if (info.Shape.Length != 2 || info.Shape[0] != rows || info.Shape[1] != cols)
             throw new InvalidModelFileException(Describe(source), $"tensor '{name}' has shape {info.ShapeText}, config.json implies [{rows}, {cols}]");
-        return source.ReadFloat32(name);
+        return info;
     }
 
     public static float[] LoadVector(ITensorSource source, string name, int length)

@@ -40,16 +40,24 @@ public static class ModelQuantizer
         IProgress<QuantizeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var w = model.Weights;
-        float[]? lmHead = model.Config.TieWordEmbeddings ? null : ((DenseLinear)w.LmHead).Weight;
+        float[]? lmHead = model.Config.TieWordEmbeddings ? null : Dense(w.LmHead).Weight;
         return Run(model.Config, w.Embeddings, i => Copy(w.Layers[i]), w.FinalNorm, lmHead, request, progress, cancellationToken);
     }
+
+    /// <summary>A float32 view of a full-precision linear: itself when dense, a widened copy when kept 16-bit.</summary>
+    private static DenseLinear Dense(ILinear linear) => linear switch
+    {
+        DenseLinear d => d,
+        Runtime.HalfPrecisionLinear h => new DenseLinear(h.Weight.ToSingle(), h.OutFeatures, h.InFeatures, (float[]?)h.Bias?.Clone()),
+        _ => throw new UnsupportedModelException("the model is already quantized; quantize from a full-precision checkpoint"),
+    };
 
     /// <summary>A deep copy of a dense block (AWQ mutates the copy).</summary>
     public static LayerWeights Copy(LayerWeights l)
     {
         static DenseLinear C(ILinear linear) => linear is DenseLinear d
             ? new DenseLinear((float[])d.Weight.Clone(), d.OutFeatures, d.InFeatures, (float[]?)d.Bias?.Clone())
-            : throw new UnsupportedModelException("the model is already quantized; quantize from a full-precision checkpoint");
+            : Dense(linear);
         return new LayerWeights
         {
             InputNorm = (float[])l.InputNorm.Clone(), PostAttentionNorm = (float[])l.PostAttentionNorm.Clone(),

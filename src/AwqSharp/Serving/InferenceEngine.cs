@@ -59,7 +59,7 @@ public sealed class InferenceEngine : IDisposable, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(modelDirectory);
         var tokenizer = TextTokenizer.Load(modelDirectory);
-        var model = LlamaModel.Load(modelDirectory, cancellationToken: cancellationToken);
+        var model = LlamaModel.Load(modelDirectory, cancellationToken: cancellationToken, dense: DenseStorage.KeepHalf);
         return new InferenceEngine(model, tokenizer, NameOf(modelDirectory), options);
     }
 
