@@ -97,7 +97,7 @@ public static class ModelLoader
         return source.ReadFloat32(name);
     }
 
-    /// <summary>An F16 or BF16 matrix kept in its 16-bit format (copied out of the mapping once); null for other dtypes.</summary>
+    /// <summary>An F16 or BF16 matrix kept in its 16-bit format (repacked out of the mapping once); null for other dtypes.</summary>
     public static HalfMatrix? LoadHalfMatrix(ITensorSource source, string name, int rows, int cols)
     {
         var info = RequireMatrix(source, name, rows, cols);
@@ -105,10 +105,9 @@ public static class ModelLoader
         if (info.DType == SafetensorsDType.F16) format = HalfFormat.Float16;
         else if (info.DType == SafetensorsDType.BF16) format = HalfFormat.BFloat16;
         else return null;
-        var bits = MemoryMarshal.Cast<byte, ushort>(source.GetBytes(name)).ToArray();
         try
         {
-            return new HalfMatrix(bits, rows, cols, format);
+            return new HalfMatrix(MemoryMarshal.Cast<byte, ushort>(source.GetBytes(name)), rows, cols, format);
         }
         catch (ArgumentException e)
         {

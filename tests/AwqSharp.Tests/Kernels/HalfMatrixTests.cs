@@ -43,6 +43,15 @@ public class HalfMatrixTests
         }
     }
 
+    [Fact]
+    public void ScalarWideningIsExactForEveryValue()
+    {
+        foreach (var format in new[] { HalfFormat.Float16, HalfFormat.BFloat16 })
+            foreach (ushort h in AllValues(format))
+                Assert.True(BitConverter.SingleToInt32Bits(Reference(h, format)) == BitConverter.SingleToInt32Bits(HalfBits.ToSingle(h, format)),
+                    $"{format} 0x{h:X4}: {HalfBits.ToSingle(h, format)}, expected {Reference(h, format)}");
+    }
+
     /// <summary>
     /// The decode kernel widens in registers with its own code path: multiplying by one-hot activations reads every
     /// column back, so each finite value (zeros and subnormals included, in every lane position) must come out exact.
@@ -118,6 +127,27 @@ public class HalfMatrixTests
             }
             KernelTestData.AssertClose(expected, Float64Reference.MultiplyTransposed(x, wide, m, k, n, b), $"{isa} {format} {m}x{k}x{n}");
         }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 5)]
+    [InlineData(4, 16)]
+    [InlineData(5, 33)]
+    [InlineData(9, 47)]
+    public void TiledLayoutKeepsEveryElement(int rows, int cols)
+    {
+        var bits = Enumerable.Range(0, rows * cols).Select(i => (ushort)(0x3C00 + i)).ToArray();
+        var matrix = new HalfMatrix(bits, rows, cols, HalfFormat.Float16);
+        Assert.Equal(bits, matrix.ToBits());
+        var wide = matrix.ToSingle();
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+            {
+                Assert.Equal(Reference(bits[r * cols + c], HalfFormat.Float16), matrix[r, c]);
+                Assert.Equal(matrix[r, c], wide[r * cols + c]);
+            }
+        Assert.Equal((long)(rows + 3) / 4 * 4 * cols * sizeof(ushort), matrix.ByteLength);
     }
 
     [Fact]

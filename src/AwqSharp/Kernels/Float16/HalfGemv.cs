@@ -4,38 +4,39 @@ namespace AwqSharp.Kernels.Float16;
 
 /// <summary>
 /// The decode product on 16-bit weights: <c>y[n] = W[n, k] · x[k]</c> for one activation row, the weights widened to
-/// float32 in registers as they stream in (2 bytes read per weight, half of float32's). Tiles of 4 weight rows share
-/// each activation load; threads take chunks of rows.
+/// float32 in registers as they stream in (2 bytes read per weight, half of float32's), one tile of 4 rows at a time
+/// in the <see cref="HalfTileLayout"/> order; threads take chunks of tiles. Also the widening of whole tiles back to
+/// row-major float32 (the prefill path's weight blocks).
 /// </summary>
 /// <remarks>
 /// The arithmetic per output is the float32 streaming kernel's (<see cref="DotGemm{TVec, TSimd}"/>): one vector
-/// accumulator of fused multiply-adds along <c>k</c>, the lane sum, the scalar tail in order, then the bias. So the
-/// result is bitwise that of <see cref="MatMul"/> on the widened weights, whatever the thread count.
+/// accumulator of fused multiply-adds along <c>k</c> in order, the lane sum, the scalar tail in order, then the bias.
+/// So the result is bitwise that of <see cref="MatMul"/> on the widened weights, whatever the thread count.
 /// </remarks>
 internal static unsafe class HalfGemv<TVec, TLanes, TFormat>
     where TVec : struct
     where TLanes : struct, IHalfLanes<TVec>
     where TFormat : struct, IHalfFormat
 {
-    /// <summary>Weight rows per parallel work item: 64 rows of 2048 halves is 256 KiB.</summary>
-    private const int ChunkRows = 64;
+    private const int TileRows = HalfTileLayout.TileRows;
+    private const int ChunkColumns = HalfTileLayout.ChunkColumns;
+
+    /// <summary>Tiles per parallel work item: 16 tiles of 4 rows of 2048 halves is 256 KiB.</summary>
+    private const int TilesPerItem = 16;
 
     public static void Run(ushort* w, int n, int k, float* x, float* y, float* bias, int degree)
     {
-        int chunks = (n + ChunkRows - 1) / ChunkRows;
+        int tiles = HalfTileLayout.TileCount(n), items = (tiles + TilesPerItem - 1) / TilesPerItem;
         if ((long)n * k < MatMul.ParallelMinMultiplyAdds) degree = 1;
-        Parallelism.For(chunks, degree, c =>
+        Parallelism.For(items, degree, item =>
         {
-            int n0 = c * ChunkRows, end = Math.Min(n, n0 + ChunkRows);
-            for (int j0 = n0; j0 < end; j0 += 4)
+            float* sums = stackalloc float[TileRows];
+            int end = Math.Min(tiles, (item + 1) * TilesPerItem);
+            for (int t = item * TilesPerItem; t < end; t++)
             {
-                int rows = Math.Min(4, end - j0);
-                // Rows past the end alias the last valid row; their results are not stored.
-                ushort* w0 = w + (long)j0 * k;
-                ushort* w1 = w + (long)(j0 + Math.Min(1, rows - 1)) * k;
-                ushort* w2 = w + (long)(j0 + Math.Min(2, rows - 1)) * k;
-                ushort* w3 = w + (long)(j0 + Math.Min(3, rows - 1)) * k;
-                Tile(x, w0, w1, w2, w3, k, y + j0, rows, bias == null ? null : bias + j0);
+                Tile(w + (long)t * TileRows * k, k, x, sums);
+                int r0 = t * TileRows, rows = Math.Min(TileRows, n - r0);
+                for (int r = 0; r < rows; r++) y[r0 + r] = bias == null ? sums[r] : sums[r] + bias[r0 + r];
             }
         });
     }
@@ -43,43 +44,75 @@ internal static unsafe class HalfGemv<TVec, TLanes, TFormat>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVec Widen(ushort* p) => TFormat.IsBFloat16 ? TLanes.LoadBFloat16(p) : TLanes.LoadFloat16(p);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Scalar(ushort h) => TFormat.IsBFloat16 ? HalfBits.BFloat16ToSingle(h) : HalfBits.Float16ToSingle(h);
+
+    /// <summary>sums[r] = Σ_c W[r, c] · x[c] for the 4 rows of the tile at <paramref name="w"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(float* x, ushort* w0, ushort* w1, ushort* w2, ushort* w3, int k, float* y, int rows, float* bias)
+    private static void Tile(ushort* w, int k, float* x, float* sums)
     {
-        int vc = TLanes.Count, kv = k - k % vc;
+        int vc = TLanes.Count, kc = HalfTileLayout.ChunkedColumns(k);
         TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
-        for (int p = 0; p < kv; p += vc)
+        ushort* c = w;
+        for (int p = 0; p < kc; p += ChunkColumns, c += HalfTileLayout.ChunkLength)
+        {
+            for (int v = 0; v < ChunkColumns; v += vc) // once on AVX-512, twice on AVX2, 4 times on 128-bit
+            {
+                TVec xv = TLanes.Load(x + p + v);
+                a0 = TLanes.MulAdd(xv, Widen(c + v), a0);
+                a1 = TLanes.MulAdd(xv, Widen(c + ChunkColumns + v), a1);
+                a2 = TLanes.MulAdd(xv, Widen(c + 2 * ChunkColumns + v), a2);
+                a3 = TLanes.MulAdd(xv, Widen(c + 3 * ChunkColumns + v), a3);
+            }
+        }
+        // The k % 16 tail columns, row after row: whole vectors, then scalars, as the float32 kernel's order requires.
+        int tail = k - kc, kv = kc + (tail - tail % vc);
+        ushort* t0 = w + (long)kc * TileRows, t1 = t0 + tail, t2 = t1 + tail, t3 = t2 + tail;
+        for (int p = kc; p < kv; p += vc)
         {
             TVec xv = TLanes.Load(x + p);
-            a0 = TLanes.MulAdd(xv, Widen(w0 + p), a0);
-            a1 = TLanes.MulAdd(xv, Widen(w1 + p), a1);
-            a2 = TLanes.MulAdd(xv, Widen(w2 + p), a2);
-            a3 = TLanes.MulAdd(xv, Widen(w3 + p), a3);
+            a0 = TLanes.MulAdd(xv, Widen(t0 + p - kc), a0);
+            a1 = TLanes.MulAdd(xv, Widen(t1 + p - kc), a1);
+            a2 = TLanes.MulAdd(xv, Widen(t2 + p - kc), a2);
+            a3 = TLanes.MulAdd(xv, Widen(t3 + p - kc), a3);
         }
-        float s0 = Finish(a0, x, w0, kv, k), s1 = Finish(a1, x, w1, kv, k), s2 = Finish(a2, x, w2, kv, k), s3 = Finish(a3, x, w3, kv, k);
-        y[0] = bias == null ? s0 : s0 + bias[0];
-        if (rows > 1) y[1] = bias == null ? s1 : s1 + bias[1];
-        if (rows > 2) y[2] = bias == null ? s2 : s2 + bias[2];
-        if (rows > 3) y[3] = bias == null ? s3 : s3 + bias[3];
-    }
-
-    /// <summary>Lane sum, then the scalar tail <c>[kv, k)</c> in order (as <see cref="DotGemm{TVec, TSimd}"/> finishes).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Finish(TVec acc, float* x, ushort* w, int kv, int k)
-    {
-        float s = TLanes.Sum(acc);
+        // All lane sums before any scalar loop: no accumulator may stay live across one (the JIT would keep it in
+        // memory through the main loop).
+        float s0 = TLanes.Sum(a0), s1 = TLanes.Sum(a1), s2 = TLanes.Sum(a2), s3 = TLanes.Sum(a3);
         for (int p = kv; p < k; p++)
-            s += x[p] * (TFormat.IsBFloat16 ? HalfBits.BFloat16ToSingle(w[p]) : HalfBits.Float16ToSingle(w[p]));
-        return s;
+        {
+            s0 += x[p] * Scalar(t0[p - kc]);
+            s1 += x[p] * Scalar(t1[p - kc]);
+            s2 += x[p] * Scalar(t2[p - kc]);
+            s3 += x[p] * Scalar(t3[p - kc]);
+        }
+        sums[0] = s0; sums[1] = s1; sums[2] = s2; sums[3] = s3;
     }
 
-    /// <summary>Widens <paramref name="count"/> values from <paramref name="source"/> to float32 (the prefill path's weight blocks).</summary>
+    /// <summary>Widens tiles [<paramref name="firstTile"/>, + <paramref name="tileCount"/>) to row-major float32 rows (padding rows included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void WidenTiles(ushort* w, int k, int firstTile, int tileCount, float* destination)
+    {
+        int kc = HalfTileLayout.ChunkedColumns(k), tail = k - kc;
+        for (int t = 0; t < tileCount; t++)
+        {
+            ushort* tile = w + (long)(firstTile + t) * TileRows * k;
+            float* rows = destination + (long)t * TileRows * k;
+            for (int p = 0; p < kc; p += ChunkColumns)
+                for (int r = 0; r < TileRows; r++)
+                    Widen(tile + (long)p * TileRows + r * ChunkColumns, rows + (long)r * k + p, ChunkColumns);
+            for (int r = 0; r < TileRows; r++)
+                Widen(tile + (long)kc * TileRows + r * tail, rows + (long)r * k + kc, tail);
+        }
+    }
+
+    /// <summary>Widens <paramref name="count"/> contiguous values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Widen(ushort* source, float* destination, long count)
     {
         int vc = TLanes.Count;
         long i = 0;
         for (; i + vc <= count; i += vc) Unsafe.WriteUnaligned(destination + i, Widen(source + i));
-        for (; i < count; i++) destination[i] = TFormat.IsBFloat16 ? HalfBits.BFloat16ToSingle(source[i]) : HalfBits.Float16ToSingle(source[i]);
+        for (; i < count; i++) destination[i] = Scalar(source[i]);
     }
 }

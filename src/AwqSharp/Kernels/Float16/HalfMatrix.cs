@@ -3,22 +3,27 @@ using System.Runtime.Intrinsics;
 namespace AwqSharp.Kernels.Float16;
 
 /// <summary>
-/// A weight matrix <c>[rows, cols]</c> kept in a 16-bit float format (binary16 or bfloat16), row-major as
-/// HuggingFace stores it, and multiplied without a float32 copy of the whole: decode widens the weights in
-/// registers as they stream in (<see cref="HalfGemv{TVec, TLanes, TFormat}"/>), prefill widens one block of rows at
-/// a time into a per-thread buffer and runs the float32 GEMM on it. Either way each output is bitwise what
+/// A weight matrix <c>[rows, cols]</c> kept in a 16-bit float format (binary16 or bfloat16), repacked once into tiles
+/// of 4 rows that the kernel reads as one stream (<see cref="HalfTileLayout"/>), and multiplied without a float32
+/// copy of the whole: decode widens the weights in registers as they stream in
+/// (<see cref="HalfGemv{TVec, TLanes, TFormat}"/>), prefill widens one block of rows at a time into a per-thread
+/// buffer and runs the float32 GEMM on it. Either way each output is bitwise what
 /// <see cref="MatMul.MultiplyTransposed"/> gives on the widened weights.
 /// </summary>
 public sealed unsafe class HalfMatrix
 {
-    /// <summary>Weight rows widened per block on the prefill path (with k = 2048: 1 MiB of float32 per thread).</summary>
+    /// <summary>Weight rows widened per block on the prefill path (with k = 2048: 1 MiB of float32 per thread); a whole number of tiles.</summary>
     internal const int BlockRows = 128;
 
-    private readonly ushort[] _bits;
+    /// <summary>The values in <see cref="HalfTileLayout"/> order.</summary>
+    private readonly ushort[] _packed;
 
-    /// <summary>Wraps the raw 16-bit values <paramref name="bits"/>, <c>[rows, cols]</c> row-major (kept, not copied).</summary>
+    /// <summary>
+    /// Copies the raw 16-bit values <paramref name="bits"/> (<c>[rows, cols]</c> row-major, as a checkpoint stores them)
+    /// into the kernels' tiled layout.
+    /// </summary>
     /// <exception cref="ArgumentException">The length is not rows·cols, or a binary16 value is ±∞ or NaN.</exception>
-    public HalfMatrix(ushort[] bits, int rows, int cols, HalfFormat format)
+    public HalfMatrix(ReadOnlySpan<ushort> bits, int rows, int cols, HalfFormat format)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(cols);
@@ -28,25 +33,52 @@ public sealed unsafe class HalfMatrix
         {
             long bad = IndexOfNonFinite(bits);
             if (bad >= 0)
-                throw new ArgumentException($"element [{bad / Math.Max(1, cols)}, {bad % Math.Max(1, cols)}] is {(float)BitConverter.UInt16BitsToHalf(bits[bad])}: weights must be finite", nameof(bits));
+                throw new ArgumentException($"element [{bad / Math.Max(1, cols)}, {bad % Math.Max(1, cols)}] is {(float)BitConverter.UInt16BitsToHalf(bits[(int)bad])}: weights must be finite", nameof(bits));
         }
-        _bits = bits; Rows = rows; Cols = cols; Format = format;
+        _packed = HalfTileLayout.Pack(bits, rows, cols);
+        Rows = rows; Cols = cols; Format = format;
     }
 
     public int Rows { get; }
     public int Cols { get; }
     public HalfFormat Format { get; }
-    public long ByteLength => (long)_bits.Length * sizeof(ushort);
-    public ReadOnlySpan<ushort> Bits => _bits;
+    /// <summary>Bytes the weights take in memory (the last tile's zero padding rows included).</summary>
+    public long ByteLength => (long)_packed.Length * sizeof(ushort);
 
     /// <summary>Element [r, c] as float32 (exact).</summary>
-    public float this[int r, int c] => HalfBits.ToSingle(_bits[(long)r * Cols + c], Format);
+    public float this[int r, int c]
+    {
+        get
+        {
+            if ((uint)r >= (uint)Rows || (uint)c >= (uint)Cols) throw new ArgumentOutOfRangeException(r < 0 || r >= Rows ? nameof(r) : nameof(c));
+            return HalfBits.ToSingle(_packed[HalfTileLayout.Offset(r, c, Cols)], Format);
+        }
+    }
 
-    /// <summary>The whole matrix widened to float32 (tests and tools; the kernels never need it).</summary>
+    /// <summary>The raw values, row-major <c>[Rows, Cols]</c> (what the constructor was given).</summary>
+    public ushort[] ToBits()
+    {
+        var bits = new ushort[(long)Rows * Cols];
+        for (int r = 0; r < Rows; r++)
+            for (int c = 0; c < Cols; c++)
+                bits[(long)r * Cols + c] = _packed[HalfTileLayout.Offset(r, c, Cols)];
+        return bits;
+    }
+
+    /// <summary>The whole matrix widened to float32, row-major (saving, quantizing; inference never needs it).</summary>
     public float[] ToSingle()
     {
-        var result = new float[_bits.Length];
-        for (long i = 0; i < result.Length; i++) result[i] = HalfBits.ToSingle(_bits[i], Format);
+        var result = new float[(long)Rows * Cols];
+        int tiles = HalfTileLayout.TileCount(Rows);
+        var buffer = new float[HalfTileLayout.TileRows * Cols];
+        fixed (ushort* w = _packed)
+        fixed (float* b = buffer)
+            for (int t = 0; t < tiles; t++)
+            {
+                WidenTiles(w, Cols, t, 1, b, Format, KernelIsaSelector.Resolve(KernelIsa.Auto));
+                int r0 = t * HalfTileLayout.TileRows, rows = Math.Min(HalfTileLayout.TileRows, Rows - r0);
+                buffer.AsSpan(0, rows * Cols).CopyTo(result.AsSpan(r0 * Cols, rows * Cols));
+            }
         return result;
     }
 
@@ -65,7 +97,7 @@ public sealed unsafe class HalfMatrix
         isa = KernelIsaSelector.Resolve(isa);
         degree = Parallelism.Resolve(degree);
         fixed (float* px = x, py = y, pb = bias)
-        fixed (ushort* pw = _bits)
+        fixed (ushort* pw = _packed)
         {
             float* b = bias.IsEmpty ? null : pb;
             if (m == 1 && Cols > 0) Gemv(pw, px, py, b, isa, degree);
@@ -92,43 +124,53 @@ public sealed unsafe class HalfMatrix
     {
         int k = Cols, n = Rows, blocks = (n + BlockRows - 1) / BlockRows;
         if ((long)m * k * n < MatMul.ParallelMinMultiplyAdds) degree = 1;
-        Parallelism.For(blocks, degree, () => new Int4.AlignedBuffer((long)Math.Min(BlockRows, n) * k), (block, buffer) =>
+        int bufferRows = Math.Min(BlockRows, HalfTileLayout.TileCount(n) * HalfTileLayout.TileRows);
+        Parallelism.For(blocks, degree, () => new Int4.AlignedBuffer((long)bufferRows * k), (block, buffer) =>
         {
             int n0 = block * BlockRows, rows = Math.Min(BlockRows, n - n0);
-            Widen(w + (long)n0 * k, buffer.Pointer, (long)rows * k, Format, isa);
+            WidenTiles(w, k, n0 / HalfTileLayout.TileRows, HalfTileLayout.TileCount(rows), buffer.Pointer, Format, isa);
             var g = new GemmOperands(x, k, buffer.Pointer, k, y + n0, n, bias == null ? null : bias + n0, m, k, rows);
             MatMul.Multiply(g, isa, degree: 1);
         }, buffer => buffer.Dispose());
     }
 
-    /// <summary>Widens 16-bit values to float32 with the vector code of the path <paramref name="isa"/> (the kernels' own conversion).</summary>
+    /// <summary>Widens contiguous 16-bit values to float32 with the vector code of the path <paramref name="isa"/> (the kernels' own conversion).</summary>
     internal static void Widen(ReadOnlySpan<ushort> source, Span<float> destination, HalfFormat format, KernelIsa isa)
     {
         if (destination.Length < source.Length) throw new ArgumentException("destination is shorter than source", nameof(destination));
+        bool bf16 = format == HalfFormat.BFloat16;
         fixed (ushort* s = source)
         fixed (float* d = destination)
-            Widen(s, d, source.Length, format, KernelIsaSelector.Resolve(isa));
+            switch (KernelIsaSelector.Resolve(isa))
+            {
+                case KernelIsa.Avx512 when bf16: HalfGemv<Vector512<float>, HalfLanes512, BFloat16Elements>.Widen(s, d, source.Length); break;
+                case KernelIsa.Avx512: HalfGemv<Vector512<float>, HalfLanes512, Float16Elements>.Widen(s, d, source.Length); break;
+                case KernelIsa.Avx2 when bf16: HalfGemv<Vector256<float>, HalfLanes256, BFloat16Elements>.Widen(s, d, source.Length); break;
+                case KernelIsa.Avx2: HalfGemv<Vector256<float>, HalfLanes256, Float16Elements>.Widen(s, d, source.Length); break;
+                case KernelIsa.Portable when bf16: HalfGemv<Vector128<float>, HalfLanes128, BFloat16Elements>.Widen(s, d, source.Length); break;
+                default: HalfGemv<Vector128<float>, HalfLanes128, Float16Elements>.Widen(s, d, source.Length); break;
+            }
     }
 
-    private static void Widen(ushort* source, float* destination, long count, HalfFormat format, KernelIsa isa)
+    private static void WidenTiles(ushort* w, int k, int firstTile, int tileCount, float* destination, HalfFormat format, KernelIsa isa)
     {
         bool bf16 = format == HalfFormat.BFloat16;
         switch (isa)
         {
-            case KernelIsa.Avx512 when bf16: HalfGemv<Vector512<float>, HalfLanes512, BFloat16Elements>.Widen(source, destination, count); break;
-            case KernelIsa.Avx512: HalfGemv<Vector512<float>, HalfLanes512, Float16Elements>.Widen(source, destination, count); break;
-            case KernelIsa.Avx2 when bf16: HalfGemv<Vector256<float>, HalfLanes256, BFloat16Elements>.Widen(source, destination, count); break;
-            case KernelIsa.Avx2: HalfGemv<Vector256<float>, HalfLanes256, Float16Elements>.Widen(source, destination, count); break;
-            case KernelIsa.Portable when bf16: HalfGemv<Vector128<float>, HalfLanes128, BFloat16Elements>.Widen(source, destination, count); break;
-            default: HalfGemv<Vector128<float>, HalfLanes128, Float16Elements>.Widen(source, destination, count); break;
+            case KernelIsa.Avx512 when bf16: HalfGemv<Vector512<float>, HalfLanes512, BFloat16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
+            case KernelIsa.Avx512: HalfGemv<Vector512<float>, HalfLanes512, Float16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
+            case KernelIsa.Avx2 when bf16: HalfGemv<Vector256<float>, HalfLanes256, BFloat16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
+            case KernelIsa.Avx2: HalfGemv<Vector256<float>, HalfLanes256, Float16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
+            case KernelIsa.Portable when bf16: HalfGemv<Vector128<float>, HalfLanes128, BFloat16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
+            default: HalfGemv<Vector128<float>, HalfLanes128, Float16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
         }
     }
 
     /// <summary>The first binary16 value that is ±∞ or NaN (exponent field all ones), or -1.</summary>
-    private static long IndexOfNonFinite(ushort[] bits)
+    private static long IndexOfNonFinite(ReadOnlySpan<ushort> bits)
     {
-        int positive = bits.AsSpan().IndexOfAnyInRange((ushort)0x7C00, (ushort)0x7FFF);
-        int negative = bits.AsSpan(0, positive < 0 ? bits.Length : positive).IndexOfAnyInRange((ushort)0xFC00, (ushort)0xFFFF);
+        int positive = bits.IndexOfAnyInRange((ushort)0x7C00, (ushort)0x7FFF);
+        int negative = bits[..(positive < 0 ? bits.Length : positive)].IndexOfAnyInRange((ushort)0xFC00, (ushort)0xFFFF);
         return negative >= 0 ? negative : positive;
     }
 }
