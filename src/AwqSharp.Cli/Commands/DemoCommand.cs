@@ -1,12 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
-using AwqSharp.Evaluation;
 using AwqSharp.Formats.AutoAwq;
 using AwqSharp.Formats.Llama2c;
-using AwqSharp.Formats.Safetensors;
 using AwqSharp.Models;
 using AwqSharp.Quantization;
-using AwqSharp.Quantization.Calibration;
 using AwqSharp.Runtime;
 using AwqSharp.Tokenization;
 using Spectre.Console;
@@ -48,8 +45,14 @@ internal static class DemoCommand
         throw new AwqException("the demo data (demo/stories260K/stories260K.bin) was not found above the current directory; run from the repository or pass --data-dir");
     }
 
+    /// <summary>Tokens per calibration sample and per evaluation window: stories260K's whole context.</summary>
+    private const int WindowTokens = 512;
+
     private static int Run(string demo, string outDir, int bits, int groupSize, int calibSamples, int? maxWindows, CancellationToken ct)
     {
+        // Options are checked before the output folders are cleared, so a typo costs nothing.
+        var options = new QuantizationOptions(bits, groupSize).Validate();
+        var evalOptions = PipelineSteps.PerplexityOptions(WindowTokens, maxWindows);
         var total = Stopwatch.StartNew();
         string fp = Path.Combine(outDir, "stories260K"), rtn = Path.Combine(outDir, $"stories260K-rtn-w{bits}g{groupSize}"), awq = Path.Combine(outDir, $"stories260K-awq-w{bits}g{groupSize}");
         foreach (var d in new[] { fp, rtn, awq }) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
@@ -60,34 +63,26 @@ internal static class DemoCommand
         var tokenizer = TextTokenizer.Load(fp);
         Console.WriteLine($"    {config} ({config.ParameterCount:N0} parameters)");
 
-        var options = new QuantizationOptions(bits, groupSize);
-        var calibPath = Path.Combine(demo, "tinystories", "calib.txt");
-        var calibration = CalibrationSet.FromText(File.ReadAllText(calibPath), t => tokenizer.Encode(t), calibSamples, 512, calibPath);
-        Step("2/4 quantize", $"W{bits} g{groupSize}, calibrated on {calibration.Length} x 512 tokens of calib.txt");
+        var calibration = PipelineSteps.Calibration(Path.Combine(demo, "tinystories", "calib.txt"), config, tokenizer, calibSamples, WindowTokens);
+        Step("2/4 quantize", $"W{bits} g{groupSize}, calibrated on {calibration.Length} x {calibration[0].Length} tokens of calib.txt");
         var timings = new Dictionary<string, double>();
         foreach (var (name, method, dir) in new[] { ("RTN", QuantizationMethod.Rtn, rtn), ("AWQ", QuantizationMethod.Awq, awq) })
         {
             var sw = Stopwatch.StartNew();
-            QuantizedModel q;
-            using (var source = SafetensorsCheckpoint.Open(fp))
-                (q, _) = CliProgress.Run(name, report => ModelQuantizer.Quantize(source, config, new QuantizeRequest(method, options, method == QuantizationMethod.Awq ? calibration : null),
-                    new SyncProgress<QuantizeProgress>(p => report(p.Layer, p.Layers, $"layer {Math.Min(p.Layer + 1, p.Layers)}/{p.Layers} {p.Stage}")), ct));
-            QuantizedCheckpointWriter.Save(q, dir, fp, QuantizedFormat.Auto, ct);
+            // Auto: the AutoAWQ layout when it fits; W3, and g32 over the 172-wide down_proj, fall back to awqsharp.
+            PipelineSteps.QuantizeAndSave(name, fp, config, new QuantizeRequest(method, options, method == QuantizationMethod.Awq ? calibration : null),
+                dir, QuantizedFormat.Auto, ct);
             timings[name] = sw.Elapsed.TotalSeconds;
             Console.WriteLine($"    {name}: {timings[name]:F1} s -> {dir}");
         }
 
-        var evalPath = Path.Combine(demo, "tinystories", "eval.txt");
-        var evalTokens = tokenizer.Encode(File.ReadAllText(evalPath));
-        Step("3/4 evaluate", $"perplexity on eval.txt, windows of 512{(maxWindows is int k ? $", first {k}" : "")}");
+        // The tokenizer travels with every checkpoint unchanged, so the text is encoded once for all three models.
+        var evalTokens = PipelineSteps.EvaluationTokens(Path.Combine(demo, "tinystories", "eval.txt"), tokenizer);
+        Step("3/4 evaluate", $"perplexity on eval.txt, windows of {WindowTokens}{(maxWindows is int k ? $", first {k}" : "")}");
         var table = new Table().AddColumns("model", "perplexity", "weights", "quantize s");
-        var results = new Dictionary<string, double>();
         foreach (var (name, dir) in new[] { ("FP32", fp), ($"RTN W{bits} g{groupSize}", rtn), ($"AWQ W{bits} g{groupSize}", awq) })
         {
-            var model = LlamaModel.Load(dir, cancellationToken: ct);
-            var r = CliProgress.Run(name, report => Perplexity.Evaluate(model, evalTokens, new PerplexityOptions(512, maxWindows),
-                new SyncProgress<(int Done, int Total)>(p => report(p.Done, p.Total, $"{p.Done}/{p.Total} windows")), ct));
-            results[name] = r.Perplexity;
+            var r = PipelineSteps.Perplexity(name, dir, evalTokens, evalOptions, ct);
             long bytes = new FileInfo(Path.Combine(dir, "model.safetensors")).Length;
             string key = name.Split(' ')[0];
             table.AddRow(name, r.Perplexity.ToString("F4"), $"{bytes / 1024.0:F0} KiB", timings.TryGetValue(key, out var t) ? t.ToString("F1") : "-");

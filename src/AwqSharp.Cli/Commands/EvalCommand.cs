@@ -1,6 +1,4 @@
 using System.CommandLine;
-using AwqSharp.Evaluation;
-using AwqSharp.Models;
 using AwqSharp.Tokenization;
 
 namespace AwqSharp.Cli.Commands;
@@ -25,16 +23,9 @@ internal static class EvalCommand
 
     private static int Run(string dir, string dataPath, int seqLen, int? maxWindows, bool json, CancellationToken ct)
     {
-        if (!File.Exists(dataPath)) throw new FileNotFoundException($"{dataPath}: no such text file", dataPath);
-        if (seqLen < 2) throw new ArgumentException($"--seqlen must be at least 2, got {seqLen}");
-        if (maxWindows is <= 0) throw new ArgumentException($"--max-windows must be positive, got {maxWindows}");
-        var tokenizer = TextTokenizer.Load(dir);
-        var llm = LlamaModel.Load(dir, cancellationToken: ct);
-        var text = File.ReadAllText(dataPath);
-        var tokens = tokenizer.Encode(text, addSpecialTokens: true);
-        var result = CliProgress.Run("eval", report =>
-            Perplexity.Evaluate(llm, tokens, new PerplexityOptions(seqLen, maxWindows),
-                new SyncProgress<(int Done, int Total)>(p => report(p.Done, p.Total, $"{p.Done}/{p.Total} windows")), ct));
+        var options = PipelineSteps.PerplexityOptions(seqLen, maxWindows);
+        var tokens = PipelineSteps.EvaluationTokens(dataPath, TextTokenizer.Load(dir));
+        var result = PipelineSteps.Perplexity("eval", dir, tokens, options, ct);
         if (json)
         {
             JsonOutput.Write(new

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using AwqSharp.Formats.AutoAwq;
-using AwqSharp.Formats.Safetensors;
 using AwqSharp.Models;
 using AwqSharp.Quantization;
-using AwqSharp.Quantization.Calibration;
 using AwqSharp.Quantization.Gptq;
 using AwqSharp.Tokenization;
 
@@ -82,24 +80,12 @@ internal static class QuantizeCommand
         if (quantMethod != QuantizationMethod.Rtn)
         {
             if (a.Calib is null) throw new ArgumentException($"--method {a.Method} needs --calib FILE (calibration text, never the evaluation text)");
-            if (!File.Exists(a.Calib)) throw new FileNotFoundException($"{a.Calib}: no such calibration file", a.Calib);
-            int seqLen = Math.Min(a.SeqLen, config.MaxPositionEmbeddings);
-            var tokenizer = TextTokenizer.Load(a.Model);
-            calibration = CalibrationSet.FromText(File.ReadAllText(a.Calib), t => tokenizer.Encode(t), a.Samples, seqLen, a.Calib);
-            Console.Error.WriteLine($"calibration: {calibration.Length} samples x {seqLen} tokens from {a.Calib}");
+            calibration = PipelineSteps.Calibration(a.Calib, config, TextTokenizer.Load(a.Model), a.Samples, a.SeqLen);
+            Console.Error.WriteLine($"calibration: {calibration.Length} samples x {calibration[0].Length} tokens from {a.Calib}");
         }
 
         var request = new QuantizeRequest(quantMethod, options, calibration, a.Clip, Gptq: a.Gptq);
-        QuantizedModel quantized;
-        QuantizationReport report;
-        using (var source = SafetensorsCheckpoint.Open(a.Model))
-        {
-            (quantized, report) = CliProgress.Run("quantize", progress =>
-                ModelQuantizer.Quantize(source, config, request, new SyncProgress<QuantizeProgress>(p =>
-                    progress(p.Layer, p.Layers, $"layer {Math.Min(p.Layer + 1, p.Layers)}/{p.Layers} {p.Stage}")), ct));
-        }
-        var written = QuantizedCheckpointWriter.Save(quantized, a.Out, a.Model, qformat, ct);
-        report.PeakRssBytes = PeakRss.Bytes();
+        var (written, report) = PipelineSteps.QuantizeAndSave("quantize", a.Model, config, request, a.Out, qformat, ct);
 
         if (a.Json)
         {
@@ -143,10 +129,4 @@ internal static class QuantizeCommand
         }
         return 0;
     }
-}
-
-/// <summary>An IProgress that reports on the calling thread, in order.</summary>
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

@@ -98,6 +98,30 @@ public class PipelineCommandTests
     }
 
     [Fact]
+    public void CalibrationSamplesAreCappedAtTheModelsContext()
+    {
+        using var dir = new TempDir();
+        var q = CliRunner.Run("quantize", "--model", GeneratedModel(dir), "--out", dir.File("q"), "--group-size", "32",
+            "--calib", RepoData.Demo("tinystories/calib.txt"), "--calib-samples", "2", "--calib-seqlen", "1000", "--json");
+        Assert.Equal(256, Json(q).GetProperty("calib_seqlen").GetInt32()); // the generated model's max_position_embeddings
+        Assert.Equal(2, Json(q).GetProperty("calib_samples").GetInt32());
+        Assert.Contains("calibration: 2 samples x 256 tokens", q.Stderr);
+    }
+
+    [Theory]
+    [InlineData("tinystories/eval.txt", "--seqlen", "1", "--seqlen must be at least 2")]
+    [InlineData("tinystories/eval.txt", "--max-windows", "0", "--max-windows must be positive")]
+    [InlineData("tinystories/missing.txt", "--seqlen", "64", "no such text file")]
+    public void BadEvaluationOptionsAreOneLineErrors(string data, string option, string value, string expected)
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("eval", "--model", GeneratedModel(dir), "--data", RepoData.Demo(data), option, value);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(expected, r.Stderr);
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Fact]
     public void InterruptedWriteLeavesNoOutputDirectory()
     {
         using var dir = new TempDir();
