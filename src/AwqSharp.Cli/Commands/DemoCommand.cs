@@ -90,7 +90,7 @@ internal static class DemoCommand
         AnsiConsole.Write(table);
 
         Step("4/4 generate", "greedy, from the AWQ model");
-        var generator = new TextGenerator(LlamaModel.Load(awq, cancellationToken: ct), TextTokenizer.Load(awq));
+        var generator = new TextGenerator(LlamaModel.Load(awq, cancellationToken: ct, dense: DenseStorage.KeepHalf), TextTokenizer.Load(awq));
         const string prompt = "Once upon a time";
         Console.Write("    " + prompt);
         foreach (var chunk in generator.Generate(generator.EncodePrompt(prompt), new GenerationOptions { MaxTokens = 60, Sampling = SamplingOptions.Greedy }, ct))

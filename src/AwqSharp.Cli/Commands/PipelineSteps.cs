@@ -65,7 +65,7 @@ internal static class PipelineSteps
     /// <summary>Loads the model in <paramref name="modelDir"/> and measures its perplexity on <paramref name="tokens"/>, showing progress under <paramref name="title"/>.</summary>
     public static PerplexityResult Perplexity(string title, string modelDir, int[] tokens, PerplexityOptions options, CancellationToken ct)
     {
-        var model = LlamaModel.Load(modelDir, cancellationToken: ct);
+        var model = LlamaModel.Load(modelDir, cancellationToken: ct, dense: DenseStorage.KeepHalf);
         return CliProgress.Run(title, report => Evaluation.Perplexity.Evaluate(model, tokens, options,
             new SyncProgress<(int Done, int Total)>(p => report(p.Done, p.Total, $"{p.Done}/{p.Total} windows")), ct));
     }
