@@ -23,27 +23,28 @@ internal static class BenchCommand
         var group = new Option<int>("--group-size") { Description = "synthetic INT4 group size", DefaultValueFactory = _ => 128 };
         var prompt = new Option<int>("--prompt-tokens") { Description = "prefill length", DefaultValueFactory = _ => 128 };
         var gen = new Option<int>("--gen-tokens") { Description = "decode steps", DefaultValueFactory = _ => 128 };
+        var rounds = new Option<int>("--rounds") { Description = "run every model this many times, interleaved, and report medians (keeps all models in memory)", DefaultValueFactory = _ => 1 };
         var bandwidthBytes = new Option<long>("--bandwidth-bytes") { Description = "buffer size of the bandwidth measurement", DefaultValueFactory = _ => MemoryBandwidth.DefaultBufferBytes };
         var json = CommonOptions.Json();
         var command = new Command("bench", "measure prefill/decode speed against the memory-bandwidth roofline")
         {
-            model, synthetic, dtype, lmHead, layers, group, prompt, gen, bandwidthBytes, json,
+            model, synthetic, dtype, lmHead, layers, group, prompt, gen, rounds, bandwidthBytes, json,
         };
         command.SetAction((pr, ct) => CliErrors.Run(() => Task.FromResult(Run(pr.GetValue(model), pr.GetValue(synthetic), pr.GetValue(dtype)!, pr.GetValue(lmHead)!,
-            pr.GetValue(layers), pr.GetValue(group), pr.GetValue(prompt), pr.GetValue(gen), pr.GetValue(bandwidthBytes), pr.GetValue(json), ct))));
+            pr.GetValue(layers), pr.GetValue(group), pr.GetValue(prompt), pr.GetValue(gen), pr.GetValue(rounds), pr.GetValue(bandwidthBytes), pr.GetValue(json), ct))));
         return command;
     }
 
-    private static int Run(string? dir, string? shape, string dtypes, string lmHead, int? layers, int group, int prompt, int gen, long bwBytes, bool json,
-        CancellationToken ct)
+    private static int Run(string? dir, string? shape, string dtypes, string lmHead, int? layers, int group, int prompt, int gen, int rounds, long bwBytes,
+        bool json, CancellationToken ct)
     {
         if ((dir is null) == (shape is null)) throw new ArgumentException("give exactly one of --model DIR or --synthetic SHAPE");
         if (lmHead is not ("fp16" or "fp32")) throw new ArgumentException($"--int4-lm-head '{lmHead}': use fp16 or fp32");
-        var runs = new List<(string Name, InferenceBenchmarkResult Result)>();
+        if (rounds < 1) throw new ArgumentException($"--rounds {rounds}: must be at least 1");
+        var builders = new List<(string Name, Func<LlamaModel> Build)>();
         if (dir is not null)
         {
-            var m = LlamaModel.Load(dir, cancellationToken: ct, dense: DenseStorage.KeepHalf);
-            runs.Add((Path.GetFileName(Path.GetFullPath(dir)), InferenceBenchmark.Run(m, prompt, gen, cancellationToken: ct)));
+            builders.Add((Path.GetFileName(Path.GetFullPath(dir)), () => LlamaModel.Load(dir, cancellationToken: ct, dense: DenseStorage.KeepHalf)));
         }
         else
         {
@@ -51,63 +52,91 @@ internal static class BenchCommand
             if (layers is int n) config = WithLayers(config, n);
             foreach (var d in dtypes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                Console.Error.WriteLine($"building {shape} ({config.NumLayers} layers) with {d} weights...");
-                LlamaModel m = d switch
+                Func<LlamaModel> build = d switch
                 {
-                    "int4" => SyntheticQuantizedModel.CreateInt4(config, group, halfLmHead: lmHead == "fp16"),
-                    "fp16" => SyntheticQuantizedModel.CreateFloat16(config),
-                    "fp32" => SyntheticQuantizedModel.CreateFloat32(config),
+                    "int4" => () => SyntheticQuantizedModel.CreateInt4(config, group, halfLmHead: lmHead == "fp16"),
+                    "fp16" => () => SyntheticQuantizedModel.CreateFloat16(config),
+                    "fp32" => () => SyntheticQuantizedModel.CreateFloat32(config),
                     _ => throw new ArgumentException($"--dtype '{d}': use int4, fp16, fp32 or a list such as int4,fp32"),
                 };
-                Console.Error.WriteLine($"running {d}: {prompt} prompt tokens, {gen} decode steps...");
-                runs.Add((d, InferenceBenchmark.Run(m, prompt, gen, cancellationToken: ct)));
-                m = null!;
-                GC.Collect();
+                builders.Add((d, () =>
+                {
+                    Console.Error.WriteLine($"building {shape} ({config.NumLayers} layers) with {d} weights...");
+                    return build();
+                }));
             }
         }
-        Console.Error.WriteLine("measuring memory read bandwidth...");
-        double bandwidth = MemoryBandwidth.MeasureReadGBps(bwBytes, cancellationToken: ct);
+
+        // One round runs every model once, then measures the bandwidth. With several rounds all the models are kept
+        // in memory and the rounds interleave them, so a slow spell of this machine (another process, a neighbour on
+        // the host) hits every model alike; the figures are medians over rounds.
+        var models = rounds > 1 ? builders.Select(b => (LlamaModel?)b.Build()).ToArray() : new LlamaModel?[builders.Count];
+        var results = builders.Select(_ => new List<InferenceBenchmarkResult>()).ToArray();
+        var bandwidths = new List<double>();
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int i = 0; i < builders.Count; i++)
+            {
+                var model = models[i] ?? builders[i].Build();
+                Console.Error.WriteLine($"{(rounds > 1 ? $"round {round + 1}/{rounds}: " : "")}running {builders[i].Name}: {prompt} prompt tokens, {gen} decode steps...");
+                results[i].Add(InferenceBenchmark.Run(model, prompt, gen, cancellationToken: ct));
+                if (rounds == 1) GC.Collect(); // the model is dropped before the next is built
+            }
+            Console.Error.WriteLine("measuring memory read bandwidth...");
+            bandwidths.Add(MemoryBandwidth.MeasureReadGBps(bwBytes, cancellationToken: ct));
+        }
+
+        double bandwidth = Median(bandwidths);
+        var runs = builders.Select((b, i) => (b.Name, Decode: Median(results[i].Select(r => r.DecodeTokensPerSecond)),
+            Prefill: Median(results[i].Select(r => r.PrefillTokensPerSecond)), Bytes: results[i][0].WeightBytesPerToken, Rounds: results[i])).ToList();
+        // Ratios to the last model, per round (measured minutes apart at most), then the median.
+        var ratios = runs.SkipLast(1).Select((r, i) => (r.Name,
+            Decode: Median(Enumerable.Range(0, rounds).Select(k => results[i][k].DecodeTokensPerSecond / results[^1][k].DecodeTokensPerSecond)),
+            Prefill: Median(Enumerable.Range(0, rounds).Select(k => results[i][k].PrefillTokensPerSecond / results[^1][k].PrefillTokensPerSecond)))).ToList();
 
         if (json)
         {
             JsonOutput.Write(new
             {
                 Model = dir ?? shape,
+                Rounds = rounds,
                 BandwidthGbps = bandwidth,
                 Runs = runs.Select(r => new
                 {
                     Dtype = r.Name,
-                    r.Result.PromptTokens,
-                    r.Result.GeneratedTokens,
-                    r.Result.PrefillTokensPerSecond,
-                    r.Result.DecodeTokensPerSecond,
-                    r.Result.WeightBytesPerToken,
-                    r.Result.DecodeGBps,
-                    RooflineTokensPerSecond = bandwidth * 1e9 / r.Result.WeightBytesPerToken,
-                    RooflineFraction = r.Result.DecodeGBps / bandwidth,
+                    PromptTokens = prompt,
+                    GeneratedTokens = gen,
+                    PrefillTokensPerSecond = r.Prefill,
+                    DecodeTokensPerSecond = r.Decode,
+                    WeightBytesPerToken = r.Bytes,
+                    DecodeGBps = r.Decode * r.Bytes / 1e9,
+                    RooflineTokensPerSecond = bandwidth * 1e9 / r.Bytes,
+                    RooflineFraction = r.Decode * r.Bytes / 1e9 / bandwidth,
+                    DecodeTokensPerSecondByRound = r.Rounds.Select(x => x.DecodeTokensPerSecond).ToArray(),
                 }).ToArray(),
                 // Each run's speed over the last run's (the baseline: fp32 in the default int4,fp32).
                 Baseline = runs.Count >= 2 ? runs[^1].Name : null,
-                DecodeRatio = runs.Count == 2 ? runs[0].Result.DecodeTokensPerSecond / runs[1].Result.DecodeTokensPerSecond : (double?)null,
-                PrefillRatio = runs.Count == 2 ? runs[0].Result.PrefillTokensPerSecond / runs[1].Result.PrefillTokensPerSecond : (double?)null,
-                Ratios = runs.Count >= 2 ? runs.SkipLast(1).Select(r => new
-                {
-                    Dtype = r.Name,
-                    Decode = r.Result.DecodeTokensPerSecond / runs[^1].Result.DecodeTokensPerSecond,
-                    Prefill = r.Result.PrefillTokensPerSecond / runs[^1].Result.PrefillTokensPerSecond,
-                }).ToArray() : null,
+                DecodeRatio = runs.Count == 2 ? ratios[0].Decode : (double?)null,
+                PrefillRatio = runs.Count == 2 ? ratios[0].Prefill : (double?)null,
+                Ratios = runs.Count >= 2 ? ratios.Select(r => new { Dtype = r.Name, r.Decode, r.Prefill }).ToArray() : null,
             });
             return 0;
         }
         var table = new Table().AddColumns("weights", "prefill tok/s", "decode tok/s", "MB/token", "decode GB/s", "roofline tok/s", "of roofline");
-        foreach (var (name, r) in runs)
-            table.AddRow(name, r.PrefillTokensPerSecond.ToString("F1"), r.DecodeTokensPerSecond.ToString("F2"), (r.WeightBytesPerToken / 1e6).ToString("F0"),
-                r.DecodeGBps.ToString("F1"), (bandwidth * 1e9 / r.WeightBytesPerToken).ToString("F2"), (r.DecodeGBps / bandwidth).ToString("P0"));
+        foreach (var r in runs)
+            table.AddRow(r.Name, r.Prefill.ToString("F1"), r.Decode.ToString("F2"), (r.Bytes / 1e6).ToString("F0"),
+                (r.Decode * r.Bytes / 1e9).ToString("F1"), (bandwidth * 1e9 / r.Bytes).ToString("F2"), (r.Decode * r.Bytes / 1e9 / bandwidth).ToString("P0"));
         AnsiConsole.Write(table);
-        Console.WriteLine($"memory read bandwidth (all threads): {bandwidth:F1} GB/s");
-        foreach (var (name, r) in runs.SkipLast(1))
-            Console.WriteLine($"{name} / {runs[^1].Name}: decode {r.DecodeTokensPerSecond / runs[^1].Result.DecodeTokensPerSecond:F2}x, prefill {r.PrefillTokensPerSecond / runs[^1].Result.PrefillTokensPerSecond:F2}x");
+        Console.WriteLine($"memory read bandwidth (all threads): {bandwidth:F1} GB/s{(rounds > 1 ? $" (median of {rounds} rounds; speeds are medians too)" : "")}");
+        foreach (var r in ratios)
+            Console.WriteLine($"{r.Name} / {runs[^1].Name}: decode {r.Decode:F2}x, prefill {r.Prefill:F2}x");
         return 0;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static ModelConfig WithLayers(ModelConfig c, int layers)
