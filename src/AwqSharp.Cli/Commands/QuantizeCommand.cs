@@ -9,7 +9,7 @@ namespace AwqSharp.Cli.Commands;
 
 /// <summary>
 /// `awq quantize --model DIR --out DIR [--method awq|rtn|gptq|awq+gptq] [--bits 4] [--group-size 128] [--zero-point true]
-/// [--calib FILE] [--calib-samples 128] [--calib-seqlen 512] [--no-clip] [--act-order] [--static-groups] [--damp 0.01]
+/// [--calib FILE] [--calib-samples 128] [--calib-seqlen 512] [--no-clip] [--duo-scaling] [--act-order] [--static-groups] [--damp 0.01]
 /// [--block-size 128] [--format auto|autoawq|awqsharp] [--seed 0] [--json]`.
 /// </summary>
 internal static class QuantizeCommand
@@ -31,6 +31,7 @@ internal static class QuantizeCommand
         var samples = new Option<int>("--calib-samples") { Description = "calibration samples (token blocks)", DefaultValueFactory = _ => 128 };
         var seqLen = new Option<int>("--calib-seqlen") { Description = "tokens per calibration sample", DefaultValueFactory = _ => 512 };
         var noClip = new Option<bool>("--no-clip") { Description = "skip AWQ's weight-clipping search (awq, awq+gptq)" };
+        var duoScaling = new Option<bool>("--duo-scaling") { Description = "awq, awq+gptq: AutoAWQ's duo_scaling scale candidates, mean|x|^a / (mean normalised |W|^(1-a) + 1e-4), instead of the paper's mean|x|^a" };
         var actOrder = new Option<bool>("--act-order") { Description = "gptq: quantize columns by decreasing Hessian diagonal (with groups: static groups)" };
         var staticGroups = new Option<bool>("--static-groups") { Description = "gptq: fit every group's scale and zero before the sweep" };
         var damp = new Option<double>("--damp") { Description = "gptq: damping as a fraction of the mean Hessian diagonal", DefaultValueFactory = _ => 0.01 };
@@ -41,17 +42,17 @@ internal static class QuantizeCommand
         var json = CommonOptions.Json();
         var command = new Command("quantize", "quantize a model's linear layers group-wise (AWQ, RTN, GPTQ or AWQ+GPTQ) and save a quantized checkpoint")
         {
-            model, output, method, bits, groupSize, zeroPoint, calib, samples, seqLen, noClip, actOrder, staticGroups, damp, blockSize, format, seed, json,
+            model, output, method, bits, groupSize, zeroPoint, calib, samples, seqLen, noClip, duoScaling, actOrder, staticGroups, damp, blockSize, format, seed, json,
         };
         command.SetAction((pr, ct) => CliErrors.Run(() => Task.FromResult(Run(new Args(
             pr.GetValue(model)!, pr.GetValue(output)!, pr.GetValue(method)!, pr.GetValue(bits), pr.GetValue(groupSize), pr.GetValue(zeroPoint),
             pr.GetValue(calib), pr.GetValue(samples), pr.GetValue(seqLen), !pr.GetValue(noClip), pr.GetValue(format)!, pr.GetValue(seed), pr.GetValue(json),
-            new GptqOptions(pr.GetValue(damp), pr.GetValue(blockSize), pr.GetValue(actOrder), pr.GetValue(staticGroups))), ct))));
+            new GptqOptions(pr.GetValue(damp), pr.GetValue(blockSize), pr.GetValue(actOrder), pr.GetValue(staticGroups)), pr.GetValue(duoScaling)), ct))));
         return command;
     }
 
     private sealed record Args(string Model, string Out, string Method, int Bits, int GroupSize, bool ZeroPoint, string? Calib, int Samples, int SeqLen,
-        bool Clip, string Format, int Seed, bool Json, GptqOptions Gptq);
+        bool Clip, string Format, int Seed, bool Json, GptqOptions Gptq, bool DuoScaling);
 
     private static int Run(Args a, CancellationToken ct)
     {
@@ -84,7 +85,7 @@ internal static class QuantizeCommand
             Console.Error.WriteLine($"calibration: {calibration.Length} samples x {calibration[0].Length} tokens from {a.Calib}");
         }
 
-        var request = new QuantizeRequest(quantMethod, options, calibration, a.Clip, Gptq: a.Gptq);
+        var request = new QuantizeRequest(quantMethod, options, calibration, a.Clip, Gptq: a.Gptq, DuoScaling: a.DuoScaling);
         var (written, report) = PipelineSteps.QuantizeAndSave("quantize", a.Model, config, request, a.Out, qformat, ct);
 
         if (a.Json)
@@ -98,6 +99,7 @@ internal static class QuantizeCommand
                 GroupSize = a.GroupSize,
                 a.ZeroPoint,
                 Clip = quantMethod is QuantizationMethod.Awq or QuantizationMethod.AwqGptq && a.Clip,
+                DuoScaling = quantMethod is QuantizationMethod.Awq or QuantizationMethod.AwqGptq && a.DuoScaling,
                 ActOrder = usesGptq && a.Gptq.ActOrder,
                 StaticGroups = usesGptq && a.Gptq.UsesStaticGroups(options),
                 Damp = usesGptq ? a.Gptq.PercDamp : (double?)null,
@@ -117,7 +119,7 @@ internal static class QuantizeCommand
         {
             Console.WriteLine($"{a.Method.ToUpperInvariant()} W{a.Bits} g{a.GroupSize} -> {Path.GetFullPath(a.Out)} ({written.QuantMethod} layout)");
             if (report.ScaleSearches.Count > 0)
-                Console.WriteLine($"scale search: module output MSE {report.MseImprovement:F2}x lower than RTN's over {report.ScaleSearches.Count} groups");
+                Console.WriteLine($"scale search{(a.DuoScaling ? " (duo scaling)" : "")}: module output MSE {report.MseImprovement:F2}x lower than RTN's over {report.ScaleSearches.Count} groups");
             if (report.GptqLinears.Count > 0)
             {
                 int retried = report.GptqLinears.Count(g => g.Result.CholeskyRetries > 0);

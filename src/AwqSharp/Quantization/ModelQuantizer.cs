@@ -115,7 +115,7 @@ public static class ModelQuantizer
                 captured.CopyTo(capture);
 
                 progress?.Report(new QuantizeProgress(l, c.NumLayers, "searching scales"));
-                foreach (var r in AwqBlock.SearchAndFuseScales(c, rope, layer, capture, batch, options, request.GridSize, cancellationToken))
+                foreach (var r in AwqBlock.SearchAndFuseScales(c, rope, layer, capture, batch, options, request.GridSize, request.DuoScaling, cancellationToken))
                     report.ScaleSearches.Add((l, r));
                 if (request.Clip)
                 {

@@ -12,7 +12,8 @@ public static class AwqBlock
 {
     /// <summary>Searches and fuses the scales of every group; mutates <paramref name="layer"/> and <paramref name="capture"/>.</summary>
     public static List<ScaleSearchResult> SearchAndFuseScales(ModelConfig c, RotaryEmbedding rope, LayerWeights layer, BlockCapture capture,
-        CalibrationBatch batch, QuantizationOptions options, int gridSize = AwqScaleSearch.DefaultGridSize, CancellationToken cancellationToken = default)
+        CalibrationBatch batch, QuantizationOptions options, int gridSize = AwqScaleSearch.DefaultGridSize, bool duoScaling = false,
+        CancellationToken cancellationToken = default)
     {
         var q = (DenseLinear)layer.Q; var k = (DenseLinear)layer.K; var v = (DenseLinear)layer.V; var o = (DenseLinear)layer.O;
         var gate = (DenseLinear)layer.Gate; var up = (DenseLinear)layer.Up; var down = (DenseLinear)layer.Down;
@@ -27,7 +28,7 @@ public static class AwqBlock
         {
             foreach (var (row, n, slices) in batch.Chunks())
                 TransformerBlock.AttentionForward(c, t[0], t[1], t[2], o, 0, rope, attnIn.AsSpan(row * hidden, n * hidden), output.AsSpan(row * hidden, n * hidden), slices);
-        }, rows * hidden, gridSize, cancellationToken);
+        }, rows * hidden, gridSize, duoScaling, cancellationToken);
         results.Add(qkv);
 
         // v_proj -> o_proj only when the shapes match (no GQA), as llm-awq PR #67.
@@ -35,7 +36,7 @@ public static class AwqBlock
         if (v.OutFeatures == o.OutFeatures && v.InFeatures == o.InFeatures)
         {
             vo = AwqScaleSearch.Search(ScaleGroup.OutFromValue, [o], oIn, rows, options,
-                (t, output) => t[0].Forward(oIn, output, rows), rows * o.OutFeatures, gridSize, cancellationToken);
+                (t, output) => t[0].Forward(oIn, output, rows), rows * o.OutFeatures, gridSize, duoScaling, cancellationToken);
             results.Add(vo);
         }
 
@@ -43,11 +44,11 @@ public static class AwqBlock
         {
             foreach (var (row, n, _) in batch.Chunks())
                 TransformerBlock.MlpForward(c, t[0], t[1], down, mlpIn.AsSpan(row * hidden, n * hidden), output.AsSpan(row * hidden, n * hidden), n);
-        }, rows * hidden, gridSize, cancellationToken);
+        }, rows * hidden, gridSize, duoScaling, cancellationToken);
         results.Add(gateUp);
 
         var dn = AwqScaleSearch.Search(ScaleGroup.DownFromUp, [down], downIn, rows, options,
-            (t, output) => t[0].Forward(downIn, output, rows), rows * down.OutFeatures, gridSize, cancellationToken);
+            (t, output) => t[0].Forward(downIn, output, rows), rows * down.OutFeatures, gridSize, duoScaling, cancellationToken);
         results.Add(dn);
 
         // Fuse, in the reference's order, and keep the cached inputs consistent with the scaled weights.
