@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace AwqSharp.Kernels.Int4;
 
@@ -30,10 +31,10 @@ internal static unsafe class Int4GemvKernels
                 Int4GemvAvx512.Tile(codes, scales, zeros, x, w.PlaneCount, w.PlanesPerGroup, out4);
                 break;
             case Int4Isa.Avx2:
-                Int4GemvAvx2.Tile(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
+                Int4GemvLanes.Tile<Int4GemvAvx2, Vector256<float>>(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
                 break;
             case Int4Isa.Vector128:
-                Int4GemvVector128.Tile(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
+                Int4GemvLanes.Tile<Int4GemvVector128, Vector128<float>>(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
                 break;
             default:
                 Int4GemvScalar.Tile(codes, scales, zeros, x, w.InFeatures, w.GroupSize, out4);
