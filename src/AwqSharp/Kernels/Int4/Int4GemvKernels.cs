@@ -12,8 +12,8 @@ internal static unsafe class Int4GemvKernels
     /// <summary>Lanes of the per-group activation sums the kernel needs (0: none).</summary>
     public static int SumLanes(Int4Isa isa, PackedInt4Matrix w) => Effective(isa, w) switch
     {
-        Int4Isa.Avx2 => 8,
-        Int4Isa.Vector128 => 4,
+        Int4Isa.Avx2 => Int4GemvAvx2.Count,
+        Int4Isa.Vector128 => Int4GemvVector128.Count,
         _ => 0,
     };
 
