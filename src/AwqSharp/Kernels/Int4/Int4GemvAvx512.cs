@@ -14,24 +14,44 @@ namespace AwqSharp.Kernels.Int4;
 /// </summary>
 internal static unsafe class Int4GemvAvx512
 {
-    /// <summary>
-    /// Bytes ahead of the current chunk the kernels prefetch (8 chunks): the hardware prefetchers alone
-    /// leave a compute-heavy stream ~30% short of what the core can process (measured on Zen 4).
-    /// </summary>
-    private const int PrefetchDistance = 2048;
+    /// <summary>out4[r] = Σ_k W[4·tile + r, k] · x[k] for r = 0..3.</summary>
+    public static void Tile(byte* codes, float* scales, float* zeros, float* x, int planes, int planesPerGroup, float* out4) =>
+        Tile<OneRow>(codes, scales, zeros, &x, planes, planesPerGroup, out4);
 
+    /// <summary>
+    /// Four activation rows at once (<paramref name="x"/>[i] for i = 0..3) over the same tile: the table
+    /// lookup is shared, only the FMAs are per row, so a batch of 4 costs 1.5 vector ops per 16 weights and
+    /// row instead of 3. Every (row, output) FMA chain is the one <see cref="Tile(byte*, float*, float*, float*, int, int, float*)"/>
+    /// computes: bitwise equal. <paramref name="out16"/>[i · 4 + r] receives row i, output r.
+    /// </summary>
+    public static void Tile4Rows(byte* codes, float* scales, float* zeros, float** x, int planes, int planesPerGroup, float* out16) =>
+        Tile<FourRows>(codes, scales, zeros, x, planes, planesPerGroup, out16);
+
+    /// <summary>The kernel for <typeparamref name="TRows"/>.Count activation rows (1 or 4): the JIT compiles it once per count and drops the accumulators, loads and FMAs of the rows it lacks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile(byte* codes, float* scales, float* zeros, float* x, int planes, int planesPerGroup, float* out4)
+    private static void Tile<TRows>(byte* codes, float* scales, float* zeros, float** x, int planes, int planesPerGroup, float* outs)
+        where TRows : struct, IRowCount
     {
         var iota = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        // a{i}{r}: activation row i, output row r.
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
         Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
         Vector512<int> q0 = default, q1 = default, q2 = default, q3 = default;
+        float* x0 = x[0], x1 = null, x2 = null, x3 = null;
+        if (TRows.Count == 4)
+        {
+            x1 = x[1];
+            x2 = x[2];
+            x3 = x[3];
+        }
         float* s = scales - PackedInt4Matrix.RowsPerTile, z = zeros - PackedInt4Matrix.RowsPerTile;
         int nextGroup = 0;
         for (int p0 = 0; p0 < planes; p0 += PackedInt4Matrix.PlanesPerChunk, codes += PackedInt4Matrix.TileChunkBytes)
         {
-            Prefetch(codes);
+            Int4Prefetch.Chunk(codes);
             int pEnd = Math.Min(planes, p0 + PackedInt4Matrix.PlanesPerChunk);
             for (int p = p0; p < pEnd; p++)
             {
@@ -46,69 +66,6 @@ internal static unsafe class Int4GemvAvx512
                 }
                 // Planes 2t sit in the low nibble of byte t of each word: a load at byte offset t puts them at
                 // bits 0..3; planes 2t + 1 are those words shifted right by 4.
-                int j = p - p0;
-                if ((j & 1) == 0)
-                {
-                    byte* at = codes + (j >> 1);
-                    q0 = Vector512.Load((int*)at);
-                    q1 = Vector512.Load((int*)(at + 64));
-                    q2 = Vector512.Load((int*)(at + 128));
-                    q3 = Vector512.Load((int*)(at + 192));
-                }
-                else
-                {
-                    q0 = Avx512F.ShiftRightLogical(q0, 4);
-                    q1 = Avx512F.ShiftRightLogical(q1, 4);
-                    q2 = Avx512F.ShiftRightLogical(q2, 4);
-                    q3 = Avx512F.ShiftRightLogical(q3, 4);
-                }
-                var xv = Vector512.Load(x + p * PackedInt4Matrix.PlaneWeights);
-                a0 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(t0, q0), xv, a0);
-                a1 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(t1, q1), xv, a1);
-                a2 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(t2, q2), xv, a2);
-                a3 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(t3, q3), xv, a3);
-            }
-        }
-        out4[0] = Vector512.Sum(a0);
-        out4[1] = Vector512.Sum(a1);
-        out4[2] = Vector512.Sum(a2);
-        out4[3] = Vector512.Sum(a3);
-    }
-
-    /// <summary>
-    /// Four activation rows at once (<paramref name="x"/>[i] for i = 0..3) over the same tile: the table
-    /// lookup is shared, only the FMAs are per row, so a batch of 4 costs 1.5 vector ops per 16 weights and
-    /// row instead of 3. Every (row, output) FMA chain is the one <see cref="Tile"/> computes: bitwise equal.
-    /// <paramref name="out16"/>[i · 4 + r] receives row i, output r.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile4Rows(byte* codes, float* scales, float* zeros, float** x, int planes, int planesPerGroup, float* out16)
-    {
-        var iota = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
-        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
-        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-        Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
-        float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-        float* s = scales - PackedInt4Matrix.RowsPerTile, z = zeros - PackedInt4Matrix.RowsPerTile;
-        int nextGroup = 0;
-        Vector512<int> q0 = default, q1 = default, q2 = default, q3 = default;
-        for (int p0 = 0; p0 < planes; p0 += PackedInt4Matrix.PlanesPerChunk, codes += PackedInt4Matrix.TileChunkBytes)
-        {
-            Prefetch(codes);
-            int pEnd = Math.Min(planes, p0 + PackedInt4Matrix.PlanesPerChunk);
-            for (int p = p0; p < pEnd; p++)
-            {
-                if (p == nextGroup)
-                {
-                    s += PackedInt4Matrix.RowsPerTile; z += PackedInt4Matrix.RowsPerTile;
-                    nextGroup += planesPerGroup;
-                    t0 = (iota - Vector512.Create(z[0])) * Vector512.Create(s[0]);
-                    t1 = (iota - Vector512.Create(z[1])) * Vector512.Create(s[1]);
-                    t2 = (iota - Vector512.Create(z[2])) * Vector512.Create(s[2]);
-                    t3 = (iota - Vector512.Create(z[3])) * Vector512.Create(s[3]);
-                }
                 int j = p - p0;
                 if ((j & 1) == 0)
                 {
@@ -127,36 +84,56 @@ internal static unsafe class Int4GemvAvx512
                 }
                 int at = p * PackedInt4Matrix.PlaneWeights;
                 var v0 = Vector512.Load(x0 + at);
-                var v1 = Vector512.Load(x1 + at);
-                var v2 = Vector512.Load(x2 + at);
-                var v3 = Vector512.Load(x3 + at);
-                var w = Avx512F.PermuteVar16x32(t0, q0);
-                a00 = Avx512F.FusedMultiplyAdd(w, v0, a00); a10 = Avx512F.FusedMultiplyAdd(w, v1, a10);
-                a20 = Avx512F.FusedMultiplyAdd(w, v2, a20); a30 = Avx512F.FusedMultiplyAdd(w, v3, a30);
-                w = Avx512F.PermuteVar16x32(t1, q1);
-                a01 = Avx512F.FusedMultiplyAdd(w, v0, a01); a11 = Avx512F.FusedMultiplyAdd(w, v1, a11);
-                a21 = Avx512F.FusedMultiplyAdd(w, v2, a21); a31 = Avx512F.FusedMultiplyAdd(w, v3, a31);
-                w = Avx512F.PermuteVar16x32(t2, q2);
-                a02 = Avx512F.FusedMultiplyAdd(w, v0, a02); a12 = Avx512F.FusedMultiplyAdd(w, v1, a12);
-                a22 = Avx512F.FusedMultiplyAdd(w, v2, a22); a32 = Avx512F.FusedMultiplyAdd(w, v3, a32);
-                w = Avx512F.PermuteVar16x32(t3, q3);
-                a03 = Avx512F.FusedMultiplyAdd(w, v0, a03); a13 = Avx512F.FusedMultiplyAdd(w, v1, a13);
-                a23 = Avx512F.FusedMultiplyAdd(w, v2, a23); a33 = Avx512F.FusedMultiplyAdd(w, v3, a33);
+                Vector512<float> v1 = default, v2 = default, v3 = default;
+                if (TRows.Count == 4)
+                {
+                    v1 = Vector512.Load(x1 + at);
+                    v2 = Vector512.Load(x2 + at);
+                    v3 = Vector512.Load(x3 + at);
+                }
+                Accumulate<TRows>(Avx512F.PermuteVar16x32(t0, q0), v0, v1, v2, v3, ref a00, ref a10, ref a20, ref a30);
+                Accumulate<TRows>(Avx512F.PermuteVar16x32(t1, q1), v0, v1, v2, v3, ref a01, ref a11, ref a21, ref a31);
+                Accumulate<TRows>(Avx512F.PermuteVar16x32(t2, q2), v0, v1, v2, v3, ref a02, ref a12, ref a22, ref a32);
+                Accumulate<TRows>(Avx512F.PermuteVar16x32(t3, q3), v0, v1, v2, v3, ref a03, ref a13, ref a23, ref a33);
             }
         }
-        out16[0] = Vector512.Sum(a00); out16[1] = Vector512.Sum(a01); out16[2] = Vector512.Sum(a02); out16[3] = Vector512.Sum(a03);
-        out16[4] = Vector512.Sum(a10); out16[5] = Vector512.Sum(a11); out16[6] = Vector512.Sum(a12); out16[7] = Vector512.Sum(a13);
-        out16[8] = Vector512.Sum(a20); out16[9] = Vector512.Sum(a21); out16[10] = Vector512.Sum(a22); out16[11] = Vector512.Sum(a23);
-        out16[12] = Vector512.Sum(a30); out16[13] = Vector512.Sum(a31); out16[14] = Vector512.Sum(a32); out16[15] = Vector512.Sum(a33);
+        outs[0] = Vector512.Sum(a00); outs[1] = Vector512.Sum(a01); outs[2] = Vector512.Sum(a02); outs[3] = Vector512.Sum(a03);
+        if (TRows.Count == 4)
+        {
+            outs[4] = Vector512.Sum(a10); outs[5] = Vector512.Sum(a11); outs[6] = Vector512.Sum(a12); outs[7] = Vector512.Sum(a13);
+            outs[8] = Vector512.Sum(a20); outs[9] = Vector512.Sum(a21); outs[10] = Vector512.Sum(a22); outs[11] = Vector512.Sum(a23);
+            outs[12] = Vector512.Sum(a30); outs[13] = Vector512.Sum(a31); outs[14] = Vector512.Sum(a32); outs[15] = Vector512.Sum(a33);
+        }
     }
 
-    /// <summary>Prefetches the 4 cache lines of the chunk <see cref="PrefetchDistance"/> bytes ahead (harmless past the end: prefetches never fault).</summary>
+    /// <summary>a_i += w · v_i for each activation row i the kernel has (w: one output row's dequantized weights of the plane).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch(byte* codes)
+    private static void Accumulate<TRows>(Vector512<float> w, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
+        ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3)
+        where TRows : struct, IRowCount
     {
-        Sse.Prefetch0(codes + PrefetchDistance);
-        Sse.Prefetch0(codes + PrefetchDistance + 64);
-        Sse.Prefetch0(codes + PrefetchDistance + 128);
-        Sse.Prefetch0(codes + PrefetchDistance + 192);
+        a0 = Avx512F.FusedMultiplyAdd(w, v0, a0);
+        if (TRows.Count == 4)
+        {
+            a1 = Avx512F.FusedMultiplyAdd(w, v1, a1);
+            a2 = Avx512F.FusedMultiplyAdd(w, v2, a2);
+            a3 = Avx512F.FusedMultiplyAdd(w, v3, a3);
+        }
+    }
+
+    /// <summary>Activation rows per kernel call, as a type so the JIT specializes <see cref="Tile{TRows}"/> on it.</summary>
+    private interface IRowCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct OneRow : IRowCount
+    {
+        public static int Count => 1;
+    }
+
+    private readonly struct FourRows : IRowCount
+    {
+        public static int Count => 4;
     }
 }

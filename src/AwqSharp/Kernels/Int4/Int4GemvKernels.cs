@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace AwqSharp.Kernels.Int4;
 
@@ -11,8 +12,8 @@ internal static unsafe class Int4GemvKernels
     /// <summary>Lanes of the per-group activation sums the kernel needs (0: none).</summary>
     public static int SumLanes(Int4Isa isa, PackedInt4Matrix w) => Effective(isa, w) switch
     {
-        Int4Isa.Avx2 => 8,
-        Int4Isa.Vector128 => 4,
+        Int4Isa.Avx2 => Int4GemvAvx2.Count,
+        Int4Isa.Vector128 => Int4GemvVector128.Count,
         _ => 0,
     };
 
@@ -30,10 +31,10 @@ internal static unsafe class Int4GemvKernels
                 Int4GemvAvx512.Tile(codes, scales, zeros, x, w.PlaneCount, w.PlanesPerGroup, out4);
                 break;
             case Int4Isa.Avx2:
-                Int4GemvAvx2.Tile(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
+                Int4GemvLanes.Tile<Int4GemvAvx2, Vector256<float>>(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
                 break;
             case Int4Isa.Vector128:
-                Int4GemvVector128.Tile(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
+                Int4GemvLanes.Tile<Int4GemvVector128, Vector128<float>>(codes, scales, zeros, x, sums, w.PlaneCount, w.PlanesPerGroup, out4);
                 break;
             default:
                 Int4GemvScalar.Tile(codes, scales, zeros, x, w.InFeatures, w.GroupSize, out4);
