@@ -67,28 +67,32 @@ internal static class BenchCommand
             }
         }
 
-        // One round runs every model once, then measures the bandwidth. With several rounds all the models are kept
-        // in memory and the rounds interleave them, so a slow spell of this machine (another process, a neighbour on
-        // the host) hits every model alike; the figures are medians over rounds.
+        // One round runs every model once. With several rounds all the models are kept in memory and the rounds
+        // interleave them, so a slow spell of this machine (another process, a neighbour on the host) hits every model
+        // alike; the figures are medians over rounds. The memory bandwidth of a shared host drifts too (seen here:
+        // 38 to 48 GB/s within an hour), so it is measured right before and after every run, and each run's
+        // roofline fraction is taken against the mean of those two.
         var models = rounds > 1 ? builders.Select(b => (LlamaModel?)b.Build()).ToArray() : new LlamaModel?[builders.Count];
         var results = builders.Select(_ => new List<InferenceBenchmarkResult>()).ToArray();
-        var bandwidths = new List<double>();
+        var available = builders.Select(_ => new List<double>()).ToArray();
         for (int round = 0; round < rounds; round++)
         {
             for (int i = 0; i < builders.Count; i++)
             {
                 var model = models[i] ?? builders[i].Build();
                 Console.Error.WriteLine($"{(rounds > 1 ? $"round {round + 1}/{rounds}: " : "")}running {builders[i].Name}: {prompt} prompt tokens, {gen} decode steps...");
+                double before = MemoryBandwidth.MeasureReadGBps(bwBytes, cancellationToken: ct);
                 results[i].Add(InferenceBenchmark.Run(model, prompt, gen, cancellationToken: ct));
+                available[i].Add((before + MemoryBandwidth.MeasureReadGBps(bwBytes, cancellationToken: ct)) / 2);
                 if (rounds == 1) GC.Collect(); // the model is dropped before the next is built
             }
-            Console.Error.WriteLine("measuring memory read bandwidth...");
-            bandwidths.Add(MemoryBandwidth.MeasureReadGBps(bwBytes, cancellationToken: ct));
         }
 
-        double bandwidth = Median(bandwidths);
+        double bandwidth = Median(available.SelectMany(a => a));
         var runs = builders.Select((b, i) => (b.Name, Decode: Median(results[i].Select(r => r.DecodeTokensPerSecond)),
-            Prefill: Median(results[i].Select(r => r.PrefillTokensPerSecond)), Bytes: results[i][0].WeightBytesPerToken, Rounds: results[i])).ToList();
+            Prefill: Median(results[i].Select(r => r.PrefillTokensPerSecond)), Bytes: results[i][0].WeightBytesPerToken, Rounds: results[i],
+            Bandwidth: Median(available[i]),
+            Fraction: Median(results[i].Select((r, k) => r.DecodeGBps / available[i][k])))).ToList();
         // Ratios to the last model, per round (measured minutes apart at most), then the median.
         var ratios = runs.SkipLast(1).Select((r, i) => (r.Name,
             Decode: Median(Enumerable.Range(0, rounds).Select(k => results[i][k].DecodeTokensPerSecond / results[^1][k].DecodeTokensPerSecond)),
@@ -110,8 +114,9 @@ internal static class BenchCommand
                     DecodeTokensPerSecond = r.Decode,
                     WeightBytesPerToken = r.Bytes,
                     DecodeGBps = r.Decode * r.Bytes / 1e9,
-                    RooflineTokensPerSecond = bandwidth * 1e9 / r.Bytes,
-                    RooflineFraction = r.Decode * r.Bytes / 1e9 / bandwidth,
+                    BandwidthGbps = r.Bandwidth,
+                    RooflineTokensPerSecond = r.Bandwidth * 1e9 / r.Bytes,
+                    RooflineFraction = r.Fraction,
                     DecodeTokensPerSecondByRound = r.Rounds.Select(x => x.DecodeTokensPerSecond).ToArray(),
                 }).ToArray(),
                 // Each run's speed over the last run's (the baseline: fp32 in the default int4,fp32).
@@ -122,12 +127,12 @@ internal static class BenchCommand
             });
             return 0;
         }
-        var table = new Table().AddColumns("weights", "prefill tok/s", "decode tok/s", "MB/token", "decode GB/s", "roofline tok/s", "of roofline");
+        var table = new Table().AddColumns("weights", "prefill tok/s", "decode tok/s", "MB/tok", "GB/s", "bw GB/s", "roofline tok/s", "of roofline");
         foreach (var r in runs)
             table.AddRow(r.Name, r.Prefill.ToString("F1"), r.Decode.ToString("F2"), (r.Bytes / 1e6).ToString("F0"),
-                (r.Decode * r.Bytes / 1e9).ToString("F1"), (bandwidth * 1e9 / r.Bytes).ToString("F2"), (r.Decode * r.Bytes / 1e9 / bandwidth).ToString("P0"));
+                (r.Decode * r.Bytes / 1e9).ToString("F1"), r.Bandwidth.ToString("F1"), (r.Bandwidth * 1e9 / r.Bytes).ToString("F2"), r.Fraction.ToString("P0"));
         AnsiConsole.Write(table);
-        Console.WriteLine($"memory read bandwidth (all threads): {bandwidth:F1} GB/s{(rounds > 1 ? $" (median of {rounds} rounds; speeds are medians too)" : "")}");
+        Console.WriteLine($"GB/s: weight bytes read per second while decoding; bw: memory read bandwidth (all threads) measured before and after each run{(rounds > 1 ? $"; medians of {rounds} rounds" : "")}");
         foreach (var r in ratios)
             Console.WriteLine($"{r.Name} / {runs[^1].Name}: decode {r.Decode:F2}x, prefill {r.Prefill:F2}x");
         return 0;
