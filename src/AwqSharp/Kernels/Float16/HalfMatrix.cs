@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace AwqSharp.Kernels.Float16;
 
 /// <summary>
@@ -71,11 +69,12 @@ public sealed unsafe class HalfMatrix
         var result = new float[(long)Rows * Cols];
         int tiles = HalfTileLayout.TileCount(Rows);
         var buffer = new float[HalfTileLayout.TileRows * Cols];
+        var kernels = HalfKernels.For(KernelIsaSelector.Resolve(KernelIsa.Auto), Format);
         fixed (ushort* w = _packed)
         fixed (float* b = buffer)
             for (int t = 0; t < tiles; t++)
             {
-                WidenTiles(w, Cols, t, 1, b, Format, KernelIsaSelector.Resolve(KernelIsa.Auto));
+                kernels.WidenTiles(w, Cols, t, 1, b);
                 int r0 = t * HalfTileLayout.TileRows, rows = Math.Min(HalfTileLayout.TileRows, Rows - r0);
                 buffer.AsSpan(0, rows * Cols).CopyTo(result.AsSpan(r0 * Cols, rows * Cols));
             }
@@ -100,27 +99,14 @@ public sealed unsafe class HalfMatrix
         fixed (ushort* pw = _packed)
         {
             float* b = bias.IsEmpty ? null : pb;
-            if (m == 1 && Cols > 0) Gemv(pw, px, py, b, isa, degree);
-            else Blocked(pw, px, py, b, m, isa, degree);
-        }
-    }
-
-    private void Gemv(ushort* w, float* x, float* y, float* bias, KernelIsa isa, int degree)
-    {
-        bool bf16 = Format == HalfFormat.BFloat16;
-        switch (isa)
-        {
-            case KernelIsa.Avx512 when bf16: HalfGemv<Vector512<float>, HalfLanes512, BFloat16Elements>.Run(w, Rows, Cols, x, y, bias, degree); break;
-            case KernelIsa.Avx512: HalfGemv<Vector512<float>, HalfLanes512, Float16Elements>.Run(w, Rows, Cols, x, y, bias, degree); break;
-            case KernelIsa.Avx2 when bf16: HalfGemv<Vector256<float>, HalfLanes256, BFloat16Elements>.Run(w, Rows, Cols, x, y, bias, degree); break;
-            case KernelIsa.Avx2: HalfGemv<Vector256<float>, HalfLanes256, Float16Elements>.Run(w, Rows, Cols, x, y, bias, degree); break;
-            case KernelIsa.Portable when bf16: HalfGemv<Vector128<float>, HalfLanes128, BFloat16Elements>.Run(w, Rows, Cols, x, y, bias, degree); break;
-            default: HalfGemv<Vector128<float>, HalfLanes128, Float16Elements>.Run(w, Rows, Cols, x, y, bias, degree); break;
+            var kernels = HalfKernels.For(isa, Format);
+            if (m == 1 && Cols > 0) kernels.Gemv(pw, Rows, Cols, px, py, b, degree);
+            else Blocked(kernels, pw, px, py, b, m, isa, degree);
         }
     }
 
     /// <summary>Several activation rows: blocks of <see cref="BlockRows"/> weight rows widened into per-thread float32 buffers, each multiplied by the float32 GEMM on that thread.</summary>
-    private void Blocked(ushort* w, float* x, float* y, float* bias, int m, KernelIsa isa, int degree)
+    private void Blocked(IHalfKernels kernels, ushort* w, float* x, float* y, float* bias, int m, KernelIsa isa, int degree)
     {
         int k = Cols, n = Rows, blocks = (n + BlockRows - 1) / BlockRows;
         if ((long)m * k * n < MatMul.ParallelMinMultiplyAdds) degree = 1;
@@ -128,7 +114,7 @@ public sealed unsafe class HalfMatrix
         Parallelism.For(blocks, degree, () => new Int4.AlignedBuffer((long)bufferRows * k), (block, buffer) =>
         {
             int n0 = block * BlockRows, rows = Math.Min(BlockRows, n - n0);
-            WidenTiles(w, k, n0 / HalfTileLayout.TileRows, HalfTileLayout.TileCount(rows), buffer.Pointer, Format, isa);
+            kernels.WidenTiles(w, k, n0 / HalfTileLayout.TileRows, HalfTileLayout.TileCount(rows), buffer.Pointer);
             var g = new GemmOperands(x, k, buffer.Pointer, k, y + n0, n, bias == null ? null : bias + n0, m, k, rows);
             MatMul.Multiply(g, isa, degree: 1);
         }, buffer => buffer.Dispose());
@@ -138,32 +124,9 @@ public sealed unsafe class HalfMatrix
     internal static void Widen(ReadOnlySpan<ushort> source, Span<float> destination, HalfFormat format, KernelIsa isa)
     {
         if (destination.Length < source.Length) throw new ArgumentException("destination is shorter than source", nameof(destination));
-        bool bf16 = format == HalfFormat.BFloat16;
         fixed (ushort* s = source)
         fixed (float* d = destination)
-            switch (KernelIsaSelector.Resolve(isa))
-            {
-                case KernelIsa.Avx512 when bf16: HalfGemv<Vector512<float>, HalfLanes512, BFloat16Elements>.Widen(s, d, source.Length); break;
-                case KernelIsa.Avx512: HalfGemv<Vector512<float>, HalfLanes512, Float16Elements>.Widen(s, d, source.Length); break;
-                case KernelIsa.Avx2 when bf16: HalfGemv<Vector256<float>, HalfLanes256, BFloat16Elements>.Widen(s, d, source.Length); break;
-                case KernelIsa.Avx2: HalfGemv<Vector256<float>, HalfLanes256, Float16Elements>.Widen(s, d, source.Length); break;
-                case KernelIsa.Portable when bf16: HalfGemv<Vector128<float>, HalfLanes128, BFloat16Elements>.Widen(s, d, source.Length); break;
-                default: HalfGemv<Vector128<float>, HalfLanes128, Float16Elements>.Widen(s, d, source.Length); break;
-            }
-    }
-
-    private static void WidenTiles(ushort* w, int k, int firstTile, int tileCount, float* destination, HalfFormat format, KernelIsa isa)
-    {
-        bool bf16 = format == HalfFormat.BFloat16;
-        switch (isa)
-        {
-            case KernelIsa.Avx512 when bf16: HalfGemv<Vector512<float>, HalfLanes512, BFloat16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
-            case KernelIsa.Avx512: HalfGemv<Vector512<float>, HalfLanes512, Float16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
-            case KernelIsa.Avx2 when bf16: HalfGemv<Vector256<float>, HalfLanes256, BFloat16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
-            case KernelIsa.Avx2: HalfGemv<Vector256<float>, HalfLanes256, Float16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
-            case KernelIsa.Portable when bf16: HalfGemv<Vector128<float>, HalfLanes128, BFloat16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
-            default: HalfGemv<Vector128<float>, HalfLanes128, Float16Elements>.WidenTiles(w, k, firstTile, tileCount, destination); break;
-        }
+            HalfKernels.For(KernelIsaSelector.Resolve(isa), format).Widen(s, d, source.Length);
     }
 
     /// <summary>The first binary16 value that is ±∞ or NaN (exponent field all ones), or -1.</summary>
