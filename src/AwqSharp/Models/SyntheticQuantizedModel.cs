@@ -15,52 +15,32 @@ namespace AwqSharp.Models;
 public static class SyntheticQuantizedModel
 {
     /// <summary>A float32 model with uniform random weights of the right scale (1/sqrt(in)).</summary>
-    public static LlamaModel CreateFloat32(ModelConfig c, ulong seed = 1)
-    {
-        var layers = new LayerWeights[c.NumLayers];
-        Parallel.For(0, c.NumLayers, l =>
-        {
-            ulong s = seed * 1_000_003 + (ulong)l;
-            DenseLinear L(int o, int i) => new(Fill(new float[(long)o * i], 1 / MathF.Sqrt(i), ref s), o, i);
-            layers[l] = new LayerWeights
-            {
-                InputNorm = Ones(c.HiddenSize), PostAttentionNorm = Ones(c.HiddenSize),
-                Q = L(c.QDim, c.HiddenSize), K = L(c.KvDim, c.HiddenSize), V = L(c.KvDim, c.HiddenSize), O = L(c.HiddenSize, c.QDim),
-                Gate = L(c.IntermediateSize, c.HiddenSize), Up = L(c.IntermediateSize, c.HiddenSize), Down = L(c.HiddenSize, c.IntermediateSize),
-            };
-        });
-        return Assemble(c, layers, seed, halfLmHead: false);
-    }
+    public static LlamaModel CreateFloat32(ModelConfig c, ulong seed = 1) =>
+        Assemble(c, Layers(c, seed, (int o, int i, ref ulong s) => new DenseLinear(Fill(new float[(long)o * i], 1 / MathF.Sqrt(i), ref s), o, i)),
+            seed, halfLmHead: false);
 
     /// <summary>A model whose linears (lm_head included) are binary16, kept 16-bit (<see cref="HalfPrecisionLinear"/>).</summary>
-    public static LlamaModel CreateFloat16(ModelConfig c, ulong seed = 1)
-    {
-        var layers = new LayerWeights[c.NumLayers];
-        Parallel.For(0, c.NumLayers, l =>
-        {
-            ulong s = seed * 1_000_003 + (ulong)l;
-            ILinear L(int o, int i) => RandomHalf(o, i, 1 / MathF.Sqrt(i), ref s);
-            layers[l] = new LayerWeights
-            {
-                InputNorm = Ones(c.HiddenSize), PostAttentionNorm = Ones(c.HiddenSize),
-                Q = L(c.QDim, c.HiddenSize), K = L(c.KvDim, c.HiddenSize), V = L(c.KvDim, c.HiddenSize), O = L(c.HiddenSize, c.QDim),
-                Gate = L(c.IntermediateSize, c.HiddenSize), Up = L(c.IntermediateSize, c.HiddenSize), Down = L(c.HiddenSize, c.IntermediateSize),
-            };
-        });
-        return Assemble(c, layers, seed, halfLmHead: true);
-    }
+    public static LlamaModel CreateFloat16(ModelConfig c, ulong seed = 1) =>
+        Assemble(c, Layers(c, seed, (int o, int i, ref ulong s) => RandomHalf(o, i, 1 / MathF.Sqrt(i), ref s)), seed, halfLmHead: true);
 
     /// <summary>
     /// A model whose linears are random 4-bit weights (group <paramref name="groupSize"/>) packed for the INT4 kernels;
     /// the lm_head is binary16 (as in AWQ checkpoints) unless <paramref name="halfLmHead"/> is false.
     /// </summary>
-    public static LlamaModel CreateInt4(ModelConfig c, int groupSize = 128, ulong seed = 1, bool halfLmHead = true)
+    public static LlamaModel CreateInt4(ModelConfig c, int groupSize = 128, ulong seed = 1, bool halfLmHead = true) =>
+        Assemble(c, Layers(c, seed, (int o, int i, ref ulong s) => PackedInt4Linear.FromQuantized(RandomQuantized(o, i, groupSize, ref s))),
+            seed, halfLmHead);
+
+    private delegate ILinear RandomLinear(int outFeatures, int inFeatures, ref ulong state);
+
+    /// <summary>The decoder blocks, built in parallel: unit norms and <paramref name="linear"/>'s layers, each block from its own seed.</summary>
+    private static LayerWeights[] Layers(ModelConfig c, ulong seed, RandomLinear linear)
     {
         var layers = new LayerWeights[c.NumLayers];
         Parallel.For(0, c.NumLayers, l =>
         {
             ulong s = seed * 1_000_003 + (ulong)l;
-            ILinear L(int o, int i) => PackedInt4Linear.FromQuantized(RandomQuantized(o, i, groupSize, ref s));
+            ILinear L(int o, int i) => linear(o, i, ref s);
             layers[l] = new LayerWeights
             {
                 InputNorm = Ones(c.HiddenSize), PostAttentionNorm = Ones(c.HiddenSize),
@@ -68,7 +48,7 @@ public static class SyntheticQuantizedModel
                 Gate = L(c.IntermediateSize, c.HiddenSize), Up = L(c.IntermediateSize, c.HiddenSize), Down = L(c.HiddenSize, c.IntermediateSize),
             };
         });
-        return Assemble(c, layers, seed, halfLmHead);
+        return layers;
     }
 
     /// <summary>Random codes in [0, 15], zero points near 8, scales ~ 1/(8·sqrt(in)) rounded to fp16 (as AutoAWQ stores them).</summary>
