@@ -21,6 +21,17 @@ public sealed class DenseLinear : ILinear
     public int OutFeatures { get; }
     public long WeightBytes => (long)Weight.Length * sizeof(float);
 
+    /// <summary>
+    /// The float32 form of a full-precision linear: the layer itself when dense, a widened copy (exact, with its own
+    /// bias array) when kept 16-bit; null when quantized.
+    /// </summary>
+    public static DenseLinear? FromFullPrecision(ILinear linear) => linear switch
+    {
+        DenseLinear d => d,
+        Runtime.HalfPrecisionLinear h => new DenseLinear(h.Weight.ToSingle(), h.OutFeatures, h.InFeatures, (float[]?)h.Bias?.Clone()),
+        _ => null,
+    };
+
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int rows) =>
         MatMul.MultiplyTransposed(x, Weight, y, rows, InFeatures, OutFeatures, Bias);
 }

@@ -36,14 +36,10 @@ public static class ModelWriter
 
     private static void AddDense(List<SafetensorsTensor> tensors, string name, ILinear linear, SafetensorsDType dtype)
     {
-        var (weight, bias) = linear switch
-        {
-            DenseLinear d => (d.Weight, d.Bias),
-            // Widening is exact, so saving in the layer's own format writes back the bits it was loaded from.
-            Runtime.HalfPrecisionLinear h => (h.Weight.ToSingle(), h.Bias),
-            _ => throw new NotSupportedException($"'{name}' is not a dense layer; save quantized models with the quantization writer"),
-        };
-        tensors.Add(SafetensorsTensor.FromFloat32(name + ".weight", weight, [linear.OutFeatures, linear.InFeatures], dtype));
-        if (bias is not null) tensors.Add(SafetensorsTensor.FromFloat32(name + ".bias", bias, [linear.OutFeatures], dtype));
+        // A 16-bit layer widens exactly, so saving it in its own format writes back the bits it was loaded from.
+        var d = DenseLinear.FromFullPrecision(linear)
+            ?? throw new NotSupportedException($"'{name}' is not a dense layer; save quantized models with the quantization writer");
+        tensors.Add(SafetensorsTensor.FromFloat32(name + ".weight", d.Weight, [d.OutFeatures, d.InFeatures], dtype));
+        if (d.Bias is not null) tensors.Add(SafetensorsTensor.FromFloat32(name + ".bias", d.Bias, [d.OutFeatures], dtype));
     }
 }

@@ -44,13 +44,8 @@ public static class ModelQuantizer
         return Run(model.Config, w.Embeddings, i => Copy(w.Layers[i]), w.FinalNorm, lmHead, request, progress, cancellationToken);
     }
 
-    /// <summary>A float32 view of a full-precision linear: itself when dense, a widened copy when kept 16-bit.</summary>
-    private static DenseLinear Dense(ILinear linear) => linear switch
-    {
-        DenseLinear d => d,
-        Runtime.HalfPrecisionLinear h => new DenseLinear(h.Weight.ToSingle(), h.OutFeatures, h.InFeatures, (float[]?)h.Bias?.Clone()),
-        _ => throw new UnsupportedModelException("the model is already quantized; quantize from a full-precision checkpoint"),
-    };
+    private static DenseLinear Dense(ILinear linear) => DenseLinear.FromFullPrecision(linear)
+        ?? throw new UnsupportedModelException("the model is already quantized; quantize from a full-precision checkpoint");
 
     /// <summary>A deep copy of a dense block (AWQ mutates the copy).</summary>
     public static LayerWeights Copy(LayerWeights l)
