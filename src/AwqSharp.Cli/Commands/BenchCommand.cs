@@ -70,20 +70,23 @@ internal static class BenchCommand
         // One round runs every model once. With several rounds all the models are kept in memory and the rounds
         // interleave them, so a slow spell of this machine (another process, a neighbour on the host) hits every model
         // alike; the figures are medians over rounds. The memory bandwidth of a shared host drifts too (seen here:
-        // 38 to 48 GB/s within an hour), so it is measured right before and after every run, and each run's
-        // roofline fraction is taken against the mean of those two.
+        // 38 to 52 GB/s within an hour), so it is measured between runs (the one after a run is the next run's one
+        // before), and each run's roofline fraction is taken against the mean of the two around it.
         var models = rounds > 1 ? builders.Select(b => (LlamaModel?)b.Build()).ToArray() : new LlamaModel?[builders.Count];
         var results = builders.Select(_ => new List<InferenceBenchmarkResult>()).ToArray();
         var available = builders.Select(_ => new List<double>()).ToArray();
+        double? previous = null;
         for (int round = 0; round < rounds; round++)
         {
             for (int i = 0; i < builders.Count; i++)
             {
                 var model = models[i] ?? builders[i].Build();
                 Console.Error.WriteLine($"{(rounds > 1 ? $"round {round + 1}/{rounds}: " : "")}running {builders[i].Name}: {prompt} prompt tokens, {gen} decode steps...");
-                double before = MemoryBandwidth.MeasureReadGBps(bwBytes, cancellationToken: ct);
+                double before = previous ?? MemoryBandwidth.MeasureReadGBps(bwBytes, cancellationToken: ct);
                 results[i].Add(InferenceBenchmark.Run(model, prompt, gen, cancellationToken: ct));
-                available[i].Add((before + MemoryBandwidth.MeasureReadGBps(bwBytes, cancellationToken: ct)) / 2);
+                double after = MemoryBandwidth.MeasureReadGBps(bwBytes, cancellationToken: ct);
+                available[i].Add((before + after) / 2);
+                previous = after;
                 if (rounds == 1) GC.Collect(); // the model is dropped before the next is built
             }
         }
